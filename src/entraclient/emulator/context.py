@@ -1,0 +1,24 @@
+"""What every endpoint of the emulator shares: directory, signer, log, known hosts, clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from entraclient.emulator.directory import Directory
+from entraclient.emulator.hosts import HostSet
+from entraclient.emulator.request_log import RequestLog
+from entraclient.emulator.signing import TokenSigner
+
+__all__ = ["EmulatorContext"]
+
+
+@dataclass(frozen=True, slots=True)
+class EmulatorContext:
+    """The emulator's state, handed to every endpoint. ``clock`` returns epoch seconds."""
+
+    directory: Directory
+    signer: TokenSigner
+    log: RequestLog
+    extra_instances: HostSet
+    clock: Callable[[], float]

@@ -1,0 +1,294 @@
+"""The :class:`Emulator`: a local, HTTPS, Entra-compatible token service.
+
+Invariants:
+
+* Construction does no I/O: the directory (with the sample setup) and the token-signing key
+  exist at once; the CA file, the socket and the server thread appear in
+  :meth:`Emulator.start` and are all released by :meth:`Emulator.close`.
+* Every time the emulator reads (token lifetimes, secret expiry, log times, error timestamps)
+  comes from the injected ``clock``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import requests
+
+from entraclient.emulator.context import EmulatorContext
+from entraclient.emulator.directory import (
+    Api,
+    App,
+    ClientSecret,
+    Directory,
+    Tenant,
+    graph_api,
+    new_secret_value,
+)
+from entraclient.emulator.hosts import LOOPBACK_HOSTS, HostSet
+from entraclient.emulator.request_log import LoggedRequest, RequestLog
+from entraclient.emulator.routing import HostRouter, RoutingAdapter, routed_session
+from entraclient.emulator.signing import TokenSigner
+
+if TYPE_CHECKING:
+    from entraclient.emulator.server import BackgroundServer
+    from entraclient.emulator.tls import ServerTls
+
+__all__ = ["Emulator", "SampleSetup"]
+
+SAMPLE_DOMAIN = "contoso.onmicrosoft.com"
+SAMPLE_API_URI = "api://contoso-sample-api"
+
+
+@dataclass(frozen=True, slots=True)
+class SampleSetup:
+    """The ready-made setup every emulator starts with: a tenant, a daemon app, an API."""
+
+    tenant: Tenant
+    app: App
+    api: Api
+
+    @property
+    def scope(self) -> str:
+        """The scope the daemon asks for: ``api://contoso-sample-api/.default``."""
+        return self.api.default_scope
+
+    @property
+    def authority(self) -> str:
+        """The sample tenant's authority on the public cloud host."""
+        return f"https://login.microsoftonline.com/{self.tenant.domain}"
+
+
+class Emulator:
+    """A local Entra token service over HTTPS on a loopback port.
+
+    Use it as a context manager (``with Emulator() as emu:``) or call :meth:`start` and
+    :meth:`close`. ``clock`` returns epoch seconds; tests pass their own to move time.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if host not in LOOPBACK_HOSTS:
+            raise ValueError(f"the emulator only listens on loopback, not {host!r}")
+        self._bind = ("127.0.0.1" if host == "localhost" else host, port)
+        self._lock = threading.Lock()
+        self._directory = Directory()
+        self._directory.add_api(graph_api())
+        self._log = RequestLog()
+        self._routed_hosts = HostSet()
+        self._instances = HostSet()
+        self._context = EmulatorContext(
+            self._directory, TokenSigner(), self._log, self._instances, clock
+        )
+        self._tls: ServerTls | None = None
+        self._server: BackgroundServer | None = None
+        self._port: int | None = None
+        self.sample = self._add_sample()
+
+    def __repr__(self) -> str:
+        state = f"base_url={self.base_url!r}" if self._port else "not started"
+        return f"Emulator({state})"
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> Emulator:
+        """Create the TLS CA, bind the port and serve; returns ``self``."""
+        # Imported here so that `import entraclient.emulator` works without the extra.
+        try:
+            from entraclient.emulator.app import build_app
+            from entraclient.emulator.server import BackgroundServer, bind_loopback
+        except ImportError as missing:
+            message = "the emulator needs the 'emulator' extra: pip install 'entraclient[emulator]'"
+            raise ImportError(message) from missing
+        from entraclient.emulator.tls import ServerTls
+
+        with self._lock:
+            if self._tls is not None:
+                raise RuntimeError("the emulator is already running")
+            self._tls = tls = ServerTls()
+        try:
+            sock = bind_loopback(*self._bind)
+            self._port = sock.getsockname()[1]
+            self._server = BackgroundServer(build_app(self._context), sock, tls.context)
+            self._server.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def close(self) -> None:
+        """Stop serving and delete the CA and keys. Safe to call twice."""
+        with self._lock:
+            server, tls = self._server, self._tls
+            self._server = self._tls = None
+        if server is not None:
+            server.stop()
+        if tls is not None:
+            tls.close()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- where it is -----------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The TCP port the emulator listens on."""
+        if self._port is None:
+            raise RuntimeError("the emulator is not started")
+        return self._port
+
+    @property
+    def host(self) -> str:
+        """The loopback address the emulator listens on."""
+        return self._bind[0]
+
+    @property
+    def base_url(self) -> str:
+        """``https://127.0.0.1:{port}`` (IPv6 addresses in brackets)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"https://{host}:{self.port}"
+
+    @property
+    def ca_path(self) -> Path:
+        """The PEM file of the CA that signed the emulator's TLS certificates."""
+        if self._tls is None:
+            raise RuntimeError("the emulator is not started")
+        return self._tls.ca_path
+
+    def jwks(self) -> dict[str, list[dict[str, object]]]:
+        """The JWKS document with the public key that signs the emulator's tokens."""
+        return self._context.signer.jwks()
+
+    # -- directory -------------------------------------------------------------------------
+
+    def add_tenant(
+        self,
+        domain: str | None = None,
+        *,
+        tenant_id: str | None = None,
+        domains: Sequence[str] = (),
+    ) -> Tenant:
+        """Register a tenant; without a domain it gets ``{random}.onmicrosoft.com``."""
+        names = [*([domain] if domain else []), *domains]
+        if not names:
+            names = [f"tenant-{uuid.uuid4().hex[:12]}.onmicrosoft.com"]
+        return self._directory.add_tenant(names, tenant_id)
+
+    def add_app(
+        self,
+        tenant: Tenant,
+        *,
+        secrets: Iterable[str | ClientSecret] | None = None,
+        display_name: str = "daemon app",
+        client_id: str | None = None,
+    ) -> App:
+        """Register a confidential client app in ``tenant``; ``App.secret`` is its first secret.
+
+        Without ``secrets`` it gets one generated secret; pass ``[]`` for an app without any.
+        """
+        given = [new_secret_value()] if secrets is None else list(secrets)
+        stored = [s if isinstance(s, ClientSecret) else ClientSecret(s) for s in given]
+        return self._directory.add_app(
+            tenant, stored, display_name=display_name, client_id=client_id
+        )
+
+    def add_secret(
+        self, app: App, value: str | None = None, *, expires_at: float | None = None
+    ) -> ClientSecret:
+        """Give ``app`` another secret (generated unless ``value``), optionally expiring."""
+        secret = ClientSecret(value or new_secret_value(), expires_at)
+        self._directory.add_secret(app, secret)
+        return secret
+
+    def add_api(
+        self,
+        tenant: Tenant | None,
+        *,
+        app_id_uri: str | None = None,
+        roles: Iterable[str] = (),
+        app_id: str | None = None,
+    ) -> Api:
+        """Register a web API in ``tenant`` (``None``: in every tenant) with app roles."""
+        api_app_id = (app_id or str(uuid.uuid4())).lower()
+        api = Api(
+            app_id=api_app_id,
+            app_id_uri=app_id_uri or f"api://{api_app_id}",
+            tenant_id=tenant.id if tenant else None,
+            roles=tuple(roles),
+        )
+        return self._directory.add_api(api)
+
+    def grant_app_roles(self, app: App, api: Api, roles: Iterable[str]) -> None:
+        """Grant ``app`` application roles of ``api`` (as admin consent does)."""
+        self._directory.grant_app_roles(app, api, roles)
+
+    # -- hosts -----------------------------------------------------------------------------
+
+    def add_instance(self, host: str) -> None:
+        """Make instance discovery accept ``host`` (and route it to the emulator)."""
+        self._instances.add(host)
+        self._routed_hosts.add(host)
+
+    def route_host(self, name: str) -> None:
+        """Route ``name`` (or ``*.domain``) to the emulator in :meth:`http_client` sessions."""
+        self._routed_hosts.add(name)
+
+    def router(self) -> HostRouter:
+        """The routing decision table of this emulator's transports."""
+        return HostRouter((self.host, self.port), self._routed_hosts)
+
+    def routing_adapter(self, ca_path: str | Path | None = None) -> RoutingAdapter:
+        """A ``requests`` adapter routing Entra hosts here; mount it on your own session.
+
+        ``ca_path`` overrides the CA to verify against (only useful to test failures).
+        """
+        return RoutingAdapter(self.router(), ca_path or self.ca_path)
+
+    def http_client(self) -> requests.Session:
+        """A ``requests.Session`` that reaches this emulator under the real Entra host names."""
+        return routed_session(self.routing_adapter())
+
+    # -- request log -----------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[LoggedRequest]:
+        """Every request received since the last :meth:`clear_log`, oldest first."""
+        return self._log.records
+
+    def token_requests(self) -> list[LoggedRequest]:
+        """The POSTs to token endpoints in :attr:`requests`."""
+        return [r for r in self._log.records if r.is_token_request]
+
+    def clear_log(self) -> None:
+        """Forget the requests received so far."""
+        self._log.clear()
+
+    # -- sample ----------------------------------------------------------------------------
+
+    def _add_sample(self) -> SampleSetup:
+        tenant = self.add_tenant(SAMPLE_DOMAIN)
+        app = self.add_app(tenant, display_name="sample daemon")
+        api = self.add_api(tenant, app_id_uri=SAMPLE_API_URI, roles=["Data.Read"])
+        self.grant_app_roles(app, api, ["Data.Read"])
+        return SampleSetup(tenant, app, api)

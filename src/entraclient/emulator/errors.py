@@ -1,0 +1,186 @@
+"""The Entra errors the emulator answers with, as one table, and their JSON rendering.
+
+Invariants:
+
+* :class:`ErrorKind` is the only place that ties an OAuth ``error`` to an HTTP status, an
+  AADSTS code and a message. Handlers raise :class:`EntraError` with a kind and the values
+  its message needs; nothing else builds error bodies.
+* Messages never contain a secret, token or assertion: only identifiers (client id, tenant,
+  scope, parameter names) are interpolated.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from enum import Enum
+
+__all__ = ["EntraError", "ErrorKind", "ErrorSpec", "render_error", "render_timestamp"]
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorSpec:
+    """The wire shape of one Entra error: OAuth ``error``, HTTP status, AADSTS code, message."""
+
+    error: str
+    status: int
+    code: int
+    message: str
+
+
+class ErrorKind(Enum):
+    """Every error the emulator emits. Messages are ``str.format`` templates."""
+
+    INVALID_TENANT = ErrorSpec(
+        "invalid_tenant",
+        400,
+        90002,
+        "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are "
+        "signing into the correct cloud. Check with your subscription administrator, this may "
+        "happen if there are no active subscriptions for the tenant.",
+    )
+    TENANT_REQUIRED = ErrorSpec(
+        "invalid_request",
+        400,
+        50059,
+        "No tenant-identifying information found in either the request or implied by any "
+        "provided credentials.",
+    )
+    INVALID_INSTANCE = ErrorSpec("invalid_instance", 400, 50049, "Unknown or invalid instance.")
+    POST_REQUIRED = ErrorSpec(
+        "invalid_request",
+        400,
+        900561,
+        "The endpoint only accepts POST, OPTIONS requests. Received a {method} request.",
+    )
+    MISSING_PARAMETER = ErrorSpec(
+        "invalid_request",
+        400,
+        900144,
+        "The request body must contain the following parameter: '{name}'.",
+    )
+    MALFORMED_REQUEST = ErrorSpec(
+        "invalid_request", 400, 90023, "The authentication service request isn't valid: {reason}"
+    )
+    UNSUPPORTED_GRANT_TYPE = ErrorSpec(
+        "unsupported_grant_type",
+        400,
+        70003,
+        "The app requested an unsupported grant type '{grant_type}'.",
+    )
+    UNKNOWN_CLIENT = ErrorSpec(
+        "unauthorized_client",
+        400,
+        700016,
+        "Application with identifier '{client_id}' was not found in the directory '{tenant}'. "
+        "This can happen if the application has not been installed by the administrator of the "
+        "tenant or consented to by any user in the tenant. You may have sent your authentication "
+        "request to the wrong tenant.",
+    )
+    MISSING_CLIENT_CREDENTIAL = ErrorSpec(
+        "invalid_client",
+        401,
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or "
+        "'client_secret'.",
+    )
+    INVALID_CLIENT_SECRET = ErrorSpec(
+        "invalid_client",
+        401,
+        7000215,
+        "Invalid client secret provided. Ensure the secret being sent in the request is the "
+        "client secret value, not the client secret ID, for a secret added to app "
+        "'{client_id}'.",
+    )
+    EXPIRED_CLIENT_SECRET = ErrorSpec(
+        "invalid_client",
+        401,
+        7000222,
+        "The provided client secret keys for app '{client_id}' are expired. Visit the Azure "
+        "portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider "
+        "using certificate credentials for added security: https://aka.ms/certCreds.",
+    )
+    INVALID_CLIENT_ASSERTION = ErrorSpec(
+        "invalid_client",
+        401,
+        700027,
+        "Client assertion failed signature validation. [Reason - {reason}]",
+    )
+    SCOPE_NOT_DEFAULT = ErrorSpec(
+        "invalid_scope",
+        400,
+        1002012,
+        "The provided value for scope {scope} is not valid. Client credential flows must have a "
+        "scope value with /.default suffixed to the resource identifier (application ID URI).",
+    )
+    MALFORMED_SCOPE = ErrorSpec(
+        "invalid_scope",
+        400,
+        70011,
+        "The provided request must include a 'scope' input parameter. The provided value for "
+        "the input parameter 'scope' is not valid. The scope {scope} is not valid.",
+    )
+    SEVERAL_RESOURCES = ErrorSpec(
+        "invalid_scope",
+        400,
+        28000,
+        "Provided value for the input parameter scope is not valid because it contains more "
+        "than one resource. Scope {scope} is not valid.",
+    )
+    UNKNOWN_RESOURCE = ErrorSpec(
+        "invalid_resource",
+        400,
+        500011,
+        "The resource principal named {resource} was not found in the tenant named {tenant}. "
+        "This can happen if the application has not been installed by the administrator of the "
+        "tenant or consented to by any user in the tenant. You might have sent your "
+        "authentication request to the wrong tenant.",
+    )
+
+    @property
+    def spec(self) -> ErrorSpec:
+        """The wire shape of this error."""
+        value: ErrorSpec = self.value
+        return value
+
+
+class EntraError(Exception):
+    """Raised by request handlers; the endpoint renders it as an Entra error response."""
+
+    def __init__(self, kind: ErrorKind, **details: str) -> None:
+        self.kind = kind
+        self.details = details
+        super().__init__(f"AADSTS{kind.spec.code}: {self.message}")
+
+    @property
+    def message(self) -> str:
+        """The AADSTS message text with its details filled in."""
+        return self.kind.spec.message.format(**self.details)
+
+
+def render_timestamp(now: float) -> str:
+    """Entra's error timestamp format: ``YYYY-MM-DD HH:MM:SSZ`` in UTC."""
+    return time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(now))
+
+
+def render_error(
+    error: EntraError, *, host: str, correlation_id: str, now: float
+) -> dict[str, object]:
+    """The JSON body Entra sends for ``error``."""
+    spec = error.kind.spec
+    trace_id = str(uuid.uuid4())
+    timestamp = render_timestamp(now)
+    description = (
+        f"AADSTS{spec.code}: {error.message}\r\nTrace ID: {trace_id}\r\n"
+        f"Correlation ID: {correlation_id}\r\nTimestamp: {timestamp}"
+    )
+    return {
+        "error": spec.error,
+        "error_description": description,
+        "error_codes": [spec.code],
+        "timestamp": timestamp,
+        "trace_id": trace_id,
+        "correlation_id": correlation_id,
+        "error_uri": f"https://{host}/error?code={spec.code}",
+    }

@@ -1,0 +1,78 @@
+"""The exceptions entraclient raises, and the internal ones its flows raise.
+
+Results from the identity provider, including its errors, come back as MSAL-style dicts;
+exceptions are kept for the caller's own mistakes and for a network that failed::
+
+    EntraClientError              base of everything raised on purpose
+    ├── TransportError            public: a request got no HTTP answer (after retries);
+    │                             the original exception is chained as ``__cause__``
+    └── FlowError                 internal: a flow ended in an error result; the façade
+        │                         turns it into an ``{"error": ...}`` dict in one place
+        ├── ServiceError          the identity provider answered with an error
+        └── ProtocolError         an answer that breaks the protocol (HTML instead of JSON,
+                                  a missing field, a wrong type)
+
+Misuse found when an application is built or a method is called raises the built-in
+``ValueError`` or ``TypeError``, as MSAL Python does, with a message that says what to change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "EntraClientError",
+    "FlowError",
+    "ProtocolError",
+    "ServiceError",
+    "TransportError",
+]
+
+
+class EntraClientError(Exception):
+    """Base class of the exceptions entraclient raises on purpose."""
+
+
+class TransportError(EntraClientError):
+    """A request got no HTTP answer: connection refused or reset, timeout, TLS failure.
+
+    Raised after the transport's retry policy; ``__cause__`` is the underlying exception.
+    """
+
+
+class FlowError(EntraClientError):
+    """A flow ended in an error; :meth:`result` is the dict the caller receives."""
+
+    def result(self) -> dict[str, Any]:
+        """The MSAL-style error dict for this failure."""
+        raise NotImplementedError
+
+
+class ServiceError(FlowError):
+    """The identity provider answered with an error body (``error`` and friends)."""
+
+    def __init__(self, body: dict[str, Any], *, status_code: int) -> None:
+        super().__init__(f"{body.get('error')} (HTTP {status_code})")
+        self.body = body
+        self.status_code = status_code
+
+    def result(self) -> dict[str, Any]:
+        return dict(self.body)
+
+
+class ProtocolError(FlowError):
+    """An answer that breaks the protocol; reported as ``error="invalid_response"``."""
+
+    def __init__(self, description: str, *, status_code: int | None = None) -> None:
+        super().__init__(description)
+        self.description = description
+        self.status_code = status_code
+
+    def result(self) -> dict[str, Any]:
+        outcome: dict[str, Any] = {
+            "error": "invalid_response",
+            "error_description": self.description,
+        }
+        if self.status_code is not None:
+            outcome["status_code"] = self.status_code
+        return outcome

@@ -1,0 +1,42 @@
+"""The ``claims`` request parameter (OIDC Core §5.5): client capabilities and claims challenges.
+
+Rules (PROTOCOL.md §5.4): capabilities alone become
+``{"access_token": {"xms_cc": {"values": [...]}}}``; with a challenge, that ``xms_cc`` member is
+set inside the challenge's ``access_token`` object and the whole is re-serialised; a challenge
+without capabilities is sent byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["merge_claims", "parse_claims_object"]
+
+
+def parse_claims_object(text: str, *, name: str) -> dict[str, Any]:
+    """Parse ``text`` as a JSON object, raising ``ValueError`` naming ``name`` otherwise."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ValueError(f"{name} must be a JSON object string; it is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} must be a JSON object string, not a JSON {type(value).__name__}")
+    return value
+
+
+def merge_claims(capabilities: Sequence[str], claims_challenge: str | None) -> str | None:
+    """The ``claims`` value to send, or ``None`` when there is nothing to send."""
+    if not capabilities:
+        return claims_challenge or None
+    xms_cc = {"values": list(capabilities)}
+    if not claims_challenge:
+        return json.dumps({"access_token": {"xms_cc": xms_cc}})
+    merged = parse_claims_object(claims_challenge, name="claims_challenge")
+    access_token = merged.get("access_token")
+    if not isinstance(access_token, dict):
+        access_token = {}
+    access_token["xms_cc"] = xms_cc
+    merged["access_token"] = access_token
+    return json.dumps(merged)

@@ -1,0 +1,129 @@
+"""The client credentials grant (RFC 6749 §4.4): an app token, cache first.
+
+Order of work:
+
+1. discover the authority (once per application);
+2. unless a claims challenge asks for a fresh token, look in the app-token partition of
+   the cache; a token past its ``refresh_on`` is *aging*: refresh it, but fall back to it if
+   the refresh fails;
+3. otherwise POST ``grant_type=client_credentials``, validate the answer, cache it, return it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from entraclient.cache.schema import AccessTokenRecord, Entry
+from entraclient.cache.token_cache import AccessTokenQuery
+from entraclient.errors import FlowError, TransportError
+from entraclient.flows.claims import merge_claims
+from entraclient.flows.context import AppContext
+from entraclient.flows.discovery import AuthorityEndpoints, EndpointResolver
+from entraclient.flows.results import from_cache, from_identity_provider
+from entraclient.flows.token_request import (
+    TokenResponse,
+    build_token_request,
+    parse_token_response,
+)
+from entraclient.http.driver import Flow
+from entraclient.http.messages import pairs
+from entraclient.scopes import wire_scope
+
+__all__ = ["ClientCredentialsRequest", "acquire_token_for_client"]
+
+GRANT_TYPE = "client_credentials"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientCredentialsRequest:
+    """One call of ``acquire_token_for_client``."""
+
+    scopes: tuple[str, ...]
+    correlation_id: str
+    claims_challenge: str | None = None
+    fmi_path: str | None = None
+    ext_cache_key: str | None = None
+    extra_claims: str | None = None
+
+
+def acquire_token_for_client(
+    app: AppContext, resolver: EndpointResolver, request: ClientCredentialsRequest
+) -> Flow[dict[str, Any]]:
+    """Answer ``request`` from the cache, or from the token endpoint."""
+    endpoints = yield from resolver.resolve()
+    query = AccessTokenQuery(
+        client_id=app.client_id,
+        environment=app.authority.environment,
+        realm=endpoints.realm,
+        scopes=request.scopes,
+        ext_cache_key=request.ext_cache_key,
+    )
+    cached: Entry | None = None
+    if request.claims_challenge is None:
+        now = app.clock()
+        cached = app.cache.find_access_token(query, now)
+        if cached is not None and not _is_aging(cached, now):
+            return from_cache(cached, now)
+    try:
+        token = yield from _request_token(app, endpoints, request)
+    except (FlowError, TransportError):
+        if cached is not None:
+            return from_cache(cached, app.clock())
+        raise
+    now = app.clock()
+    app.cache.add_access_token(_record(app, endpoints, request, token, now))
+    return from_identity_provider(token, now)
+
+
+def _request_token(
+    app: AppContext, endpoints: AuthorityEndpoints, request: ClientCredentialsRequest
+) -> Flow[TokenResponse]:
+    claims = merge_claims(app.client_capabilities, request.claims_challenge)
+    grant_fields = pairs(
+        [
+            ("scope", wire_scope(request.scopes)),
+            ("claims", claims),
+            ("fmi_path", request.fmi_path),
+        ]
+    )
+    extra = {"fmi_path": request.fmi_path} if request.fmi_path else None
+    http_request = build_token_request(
+        app,
+        endpoints.token_endpoint,
+        grant_type=GRANT_TYPE,
+        grant_fields=grant_fields,
+        correlation_id=request.correlation_id,
+        assertion_context=extra,
+    )
+    response = yield http_request
+    return parse_token_response(response)
+
+
+def _is_aging(entry: Entry, now: float) -> bool:
+    refresh_on = entry.get("refresh_on")
+    return isinstance(refresh_on, str) and refresh_on.isdigit() and int(refresh_on) < now
+
+
+def _record(
+    app: AppContext,
+    endpoints: AuthorityEndpoints,
+    request: ClientCredentialsRequest,
+    token: TokenResponse,
+    now: float,
+) -> AccessTokenRecord:
+    target = wire_scope(token.scope.split()) if token.scope else wire_scope(request.scopes)
+    return AccessTokenRecord(
+        secret=token.access_token,
+        home_account_id=None,
+        environment=app.authority.environment,
+        client_id=app.client_id,
+        realm=endpoints.realm,
+        target=target,
+        token_type=token.token_type,
+        cached_at=int(now),
+        expires_on=int(now + token.expires_in),
+        extended_expires_on=int(now + token.ext_expires_in),
+        refresh_on=int(now + token.refresh_in) if token.refresh_in is not None else None,
+        ext_cache_key=request.ext_cache_key,
+    )

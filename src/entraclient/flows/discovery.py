@@ -1,0 +1,125 @@
+"""Authority discovery: instance validation, then the OpenID configuration (OIDC Discovery 1.0).
+
+Order (PROTOCOL.md §2): an Entra authority on a host Entra does not list as well known is
+first validated against Entra's instance-discovery endpoint, unless the caller opted out; an
+unknown instance is refused before any credential is sent to it. Then the authority's
+OpenID configuration gives the token endpoint, whose first path segment is the realm under
+which tokens are cached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from entraclient.authority import Authority, AuthorityKind
+from entraclient.errors import ProtocolError
+from entraclient.flows.responses import successful_json
+from entraclient.http.driver import Flow
+from entraclient.http.messages import HttpRequest
+
+__all__ = [
+    "DEFAULT_INSTANCE_DISCOVERY_URL",
+    "AuthorityEndpoints",
+    "EndpointResolver",
+    "InstanceDiscovery",
+    "discover_endpoints",
+]
+
+DEFAULT_INSTANCE_DISCOVERY_URL = "https://login.microsoftonline.com/common/discovery/instance"
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceDiscovery:
+    """Whether and where to validate an authority's host before trusting it."""
+
+    enabled: bool = True
+    endpoint: str = DEFAULT_INSTANCE_DISCOVERY_URL
+
+    def applies_to(self, authority: Authority) -> bool:
+        """Whether ``authority`` must be validated: an Entra authority on an unlisted host."""
+        return (
+            self.enabled and authority.kind is AuthorityKind.ENTRA and not authority.is_well_known
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorityEndpoints:
+    """What discovery found: the endpoints and the realm tokens are cached under."""
+
+    authority: Authority
+    token_endpoint: str
+    authorization_endpoint: str
+    issuer: str | None
+    realm: str
+    device_authorization_endpoint: str | None = None
+
+
+def discover_endpoints(
+    authority: Authority, instance_discovery: InstanceDiscovery
+) -> Flow[AuthorityEndpoints]:
+    """Validate ``authority`` where needed, then read its OpenID configuration."""
+    discovery_url = authority.discovery_url
+    if instance_discovery.applies_to(authority):
+        discovery_url = yield from _validate_instance(authority, instance_discovery.endpoint)
+    response = yield HttpRequest("GET", discovery_url)
+    document = successful_json(response)
+    return _endpoints_from(authority, document)
+
+
+def _validate_instance(authority: Authority, endpoint: str) -> Flow[str]:
+    query = (
+        ("authorization_endpoint", authority.authorization_endpoint_hint),
+        ("api-version", "1.0"),
+    )
+    response = yield HttpRequest("GET", endpoint, query=query)
+    body = successful_json(response)
+    found = body.get("tenant_discovery_endpoint")
+    if not isinstance(found, str) or not found.startswith("https://"):
+        raise ProtocolError("instance discovery answered without a tenant_discovery_endpoint")
+    return found
+
+
+def _endpoints_from(authority: Authority, document: dict[str, object]) -> AuthorityEndpoints:
+    token_endpoint = _https_field(document, "token_endpoint")
+    authorization_endpoint = _https_field(document, "authorization_endpoint")
+    segments = [s for s in urlsplit(token_endpoint).path.split("/") if s]
+    if not segments:
+        raise ProtocolError("the token_endpoint in the OpenID configuration has no tenant path")
+    issuer = document.get("issuer")
+    device = document.get("device_authorization_endpoint")
+    return AuthorityEndpoints(
+        authority=authority,
+        token_endpoint=token_endpoint,
+        authorization_endpoint=authorization_endpoint,
+        issuer=issuer if isinstance(issuer, str) else None,
+        realm=segments[0],
+        device_authorization_endpoint=device if isinstance(device, str) else None,
+    )
+
+
+def _https_field(document: dict[str, object], name: str) -> str:
+    value = document.get(name)
+    if not isinstance(value, str) or not value.lower().startswith("https://"):
+        raise ProtocolError(f"the OpenID configuration has no https {name}")
+    return value
+
+
+class EndpointResolver:
+    """Discovers an authority's endpoints once and remembers them for the application."""
+
+    def __init__(self, authority: Authority, instance_discovery: InstanceDiscovery) -> None:
+        self.authority = authority
+        self.instance_discovery = instance_discovery
+        self._found: AuthorityEndpoints | None = None
+
+    @property
+    def known(self) -> AuthorityEndpoints | None:
+        """The endpoints if discovery already ran, else ``None``."""
+        return self._found
+
+    def resolve(self) -> Flow[AuthorityEndpoints]:
+        """The endpoints, discovering them on first use."""
+        if self._found is None:
+            self._found = yield from discover_endpoints(self.authority, self.instance_discovery)
+        return self._found

@@ -1,0 +1,32 @@
+"""The result dicts callers receive (PROTOCOL.md §6.3), built in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from entraclient.cache.schema import Entry
+from entraclient.flows.token_request import TokenResponse
+
+__all__ = ["from_cache", "from_identity_provider"]
+
+
+def from_identity_provider(token: TokenResponse, now: float) -> dict[str, Any]:
+    """The server's JSON as sent, minus private keys, with ``refresh_on`` and the source."""
+    result = {k: v for k, v in token.body.items() if not k.startswith("_") and k != "refresh_in"}
+    if token.refresh_in is not None:
+        result["refresh_on"] = int(now + token.refresh_in)
+    result["token_source"] = "identity_provider"
+    return result
+
+
+def from_cache(entry: Entry, now: float) -> dict[str, Any]:
+    """A cached access token as the same shape of dict MSAL returns for a cache hit."""
+    result: dict[str, Any] = {
+        "access_token": entry["secret"],
+        "token_type": entry.get("token_type") or "Bearer",
+        "expires_in": int(entry["expires_on"]) - int(now),
+        "token_source": "cache",
+    }
+    if entry.get("refresh_on"):
+        result["refresh_on"] = int(entry["refresh_on"])
+    return result

@@ -1,0 +1,1 @@
+"""HTTP values, transports and drivers. Flows never import anything below this package."""

@@ -1,0 +1,61 @@
+"""The emulator's TLS: a certificate per SNI name, a default one for IP addresses."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+
+import pytest
+
+from entraclient.emulator import Emulator
+from entraclient.emulator.tls import ServerTls
+
+
+def peer_alt_names(emu: Emulator, server_name: str | None) -> list[tuple[str, str]]:
+    """Handshake with the emulator (verifying against its CA); the peer's SAN entries."""
+    context = ssl.create_default_context(cafile=str(emu.ca_path))
+    if server_name is None:
+        context.check_hostname = False
+    raw = socket.create_connection(("127.0.0.1", emu.port), timeout=5)
+    with context.wrap_socket(raw, server_hostname=server_name) as tls:
+        cert = tls.getpeercert()
+    assert cert is not None
+    entries: tuple[tuple[str, str], ...] = cert["subjectAltName"]  # type: ignore[assignment]
+    return [(kind, value) for kind, value in entries]
+
+
+def test_certificate_for_the_requested_name(emu: Emulator) -> None:
+    assert peer_alt_names(emu, "login.microsoftonline.com") == [
+        ("DNS", "login.microsoftonline.com")
+    ]
+    assert peer_alt_names(emu, "westus.login.microsoft.com") == [
+        ("DNS", "westus.login.microsoft.com")
+    ]
+
+
+def test_default_certificate_covers_loopback(emu: Emulator) -> None:
+    names = peer_alt_names(emu, None)
+    assert ("DNS", "localhost") in names
+    assert ("IP Address", "127.0.0.1") in names
+    assert ("IP Address", "0:0:0:0:0:0:0:1") in names  # ::1 as OpenSSL prints it
+    assert peer_alt_names(emu, "localhost") == names
+
+
+def test_untrusted_ca_is_refused(emu: Emulator) -> None:
+    context = ssl.create_default_context()  # system roots, not the emulator's CA
+    with (
+        socket.create_connection(("127.0.0.1", emu.port), timeout=5) as raw,
+        pytest.raises(ssl.SSLCertVerificationError),
+    ):
+        context.wrap_socket(raw, server_hostname="login.microsoftonline.com")
+
+
+def test_leaf_contexts_are_cached_and_files_removed() -> None:
+    tls = ServerTls()
+    try:
+        assert tls.context_for("a.example") is tls.context_for("A.EXAMPLE.")
+        assert tls.context_for("not a name!") is tls.context
+        assert tls.ca_path.read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
+    finally:
+        tls.close()
+    assert not tls.ca_path.exists()
