@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
+LINT_PATHS := $(wildcard src tests bench examples)
 
 .PHONY: demo test lint typecheck pytest bench clean install
 
@@ -20,8 +21,8 @@ demo: $(STAMP)
 	$(BIN)/python -m entraclient.demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench examples
-	$(BIN)/ruff format --check src tests bench examples
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src
