@@ -69,7 +69,10 @@ def parse_alias_groups(body: dict[str, object]) -> AliasGroups:
 
 
 class AliasResolver:
-    """The aliases of an application's environment, looked up once per metadata host."""
+    """The aliases of an application's environment, looked up once per metadata host.
+
+    A host already found in a fetched group is answered from memory, whatever host it came from.
+    """
 
     def __init__(self, authority: Authority, instance_discovery: InstanceDiscovery) -> None:
         self.authority = authority
@@ -84,11 +87,19 @@ class AliasResolver:
         host = (environment or self.authority.environment).lower()
         if not self.enabled:
             return ()
-        groups = yield from self._alias_groups(metadata_host(host))
-        for group in groups:
-            if host in group:
-                return tuple(sorted(group - {host}))
-        return ()
+        group = self._known_group_of(host)
+        if group is None:
+            groups = yield from self._alias_groups(metadata_host(host))
+            group = next((g for g in groups if host in g), frozenset({host}))
+        return tuple(sorted(group - {host}))
+
+    def _known_group_of(self, host: str) -> frozenset[str] | None:
+        """The group of ``host`` among those already fetched (from any metadata host)."""
+        for groups in self._groups.values():
+            for group in groups:
+                if host in group:
+                    return group
+        return None
 
     def _alias_groups(self, metadata_host_name: str) -> Flow[AliasGroups]:
         groups = self._groups.get(metadata_host_name)
