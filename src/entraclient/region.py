@@ -111,7 +111,7 @@ def choose_region(
             f"azure_region is ignored: regional endpoints serve Entra authorities, not "
             f"{authority.kind.value} ones",
             UserWarning,
-            stacklevel=4,
+            stacklevel=3,
         )
         return NO_REGION
     if azure_region is True:
