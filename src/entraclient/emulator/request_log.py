@@ -19,7 +19,7 @@ __all__ = ["LoggedRequest", "RequestLog"]
 
 Pairs = tuple[tuple[str, str], ...]
 
-_TOKEN_PATH = re.compile(r"^/+[^/]+/+oauth2/+(v2\.0/+)?token/*$")
+_TOKEN_PATH = re.compile(r"^/+[^/]+/+([^/]+/+)?oauth2/+(v2\.0/+)?token/*$")  # B2C: /{tenant}/{policy}/...
 
 
 @dataclass(frozen=True, slots=True)
