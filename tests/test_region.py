@@ -136,3 +136,12 @@ def test_the_application_reads_the_environment(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("MSAL_FORCE_REGION", "")
     with pytest.raises(ValueError, match="MSAL_FORCE_REGION"):
         ConfidentialClientApplication("cid", client_credential="s", authority=ENTRA.url)
+
+
+def test_a_forced_region_is_silently_ignored_for_other_authority_kinds(
+    recwarn: pytest.WarningsRecorder,
+) -> None:
+    adfs = parse_authority("https://fs.contoso.com/adfs")
+    choice = choose_region(None, {"MSAL_FORCE_REGION": "eastus"}, adfs, has_credential=True)
+    assert choice == NO_REGION
+    assert len(recwarn) == 0

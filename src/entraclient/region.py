@@ -95,24 +95,19 @@ def choose_region(
 
     Raises ``ValueError`` when ``MSAL_FORCE_REGION`` is set but is not a region name.
     """
-    if azure_region is None and has_credential:
-        forced = environment.get(FORCE_REGION_VARIABLE)
-        if forced is not None:
-            if not REGION_PATTERN.fullmatch(forced):
-                raise ValueError(
-                    f"the {FORCE_REGION_VARIABLE} environment variable is {forced!r}, not a "
-                    "region name such as 'westus2': fix or unset it"
-                )
-            azure_region = forced
+    forced = azure_region is None and has_credential
+    if forced:
+        azure_region = _forced_region(environment)
     if azure_region is None or azure_region is False or not has_credential:
         return NO_REGION
     if authority.kind is not AuthorityKind.ENTRA:
-        warnings.warn(
-            f"azure_region is ignored: regional endpoints serve Entra authorities, not "
-            f"{authority.kind.value} ones",
-            UserWarning,
-            stacklevel=3,
-        )
+        if not forced:
+            warnings.warn(
+                f"azure_region is ignored: regional endpoints serve Entra authorities, not "
+                f"{authority.kind.value} ones",
+                UserWarning,
+                stacklevel=3,
+            )
         return NO_REGION
     if azure_region is True:
         return RegionChoice(
@@ -121,6 +116,16 @@ def choose_region(
             imds_endpoint=_imds_endpoint(environment),
         )
     return RegionChoice(region=azure_region)
+
+
+def _forced_region(environment: Mapping[str, str]) -> str | None:
+    forced = environment.get(FORCE_REGION_VARIABLE)
+    if forced is not None and not REGION_PATTERN.fullmatch(forced):
+        raise ValueError(
+            f"the {FORCE_REGION_VARIABLE} environment variable is {forced!r}, not a region "
+            "name such as 'westus2': fix or unset it"
+        )
+    return forced
 
 
 def _imds_endpoint(environment: Mapping[str, str]) -> str:
@@ -145,7 +150,9 @@ def normalize_detected_region(value: str, source: str) -> str | None:
     candidate = "".join(value.split()).lower()
     if REGION_PATTERN.fullmatch(candidate):
         return candidate
-    logger.warning("the region from %s is not a region name and was discarded: %r", source, value)
+    logger.warning(
+        "the region from %s is not a region name and was discarded: %r", source, value[:80]
+    )
     return None
 
 
