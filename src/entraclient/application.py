@@ -9,6 +9,7 @@ first call that needs it.
 from __future__ import annotations
 
 import logging
+import os
 import time
 import warnings
 from collections.abc import Mapping, MutableMapping
@@ -32,6 +33,7 @@ from entraclient.config import (
 )
 from entraclient.credentials import ClientAuthentication, load_client_credential
 from entraclient.errors import FlowError
+from entraclient.flows.aliases import AliasResolver
 from entraclient.flows.claims import parse_claims_object
 from entraclient.flows.client_credentials import (
     ClientCredentialsRequest,
@@ -39,8 +41,11 @@ from entraclient.flows.client_credentials import (
 )
 from entraclient.flows.context import AppContext
 from entraclient.flows.discovery import EndpointResolver
+from entraclient.flows.regions import RegionalEndpoints
 from entraclient.http.driver import Flow, run_sync
+from entraclient.http.http_cache import CachingTransport
 from entraclient.http.transport import HttpClientTransport, RequestsTransport, SyncTransport
+from entraclient.region import ATTEMPT_REGION_DISCOVERY, DISABLE_MSAL_FORCE_REGION, choose_region
 from entraclient.scopes import RESERVED_SCOPES, validate_scopes
 from entraclient.telemetry import Telemetry, new_correlation_id
 
@@ -55,6 +60,9 @@ class ClientApplication:
 
     The constructor takes MSAL Python's arguments, with the same names, order and defaults.
     """
+
+    ATTEMPT_REGION_DISCOVERY = ATTEMPT_REGION_DISCOVERY
+    DISABLE_MSAL_FORCE_REGION = DISABLE_MSAL_FORCE_REGION
 
     def __init__(
         self,
@@ -102,6 +110,15 @@ class ClientApplication:
         self.enable_pii_log = check_optional_bool(enable_pii_log, "enable_pii_log", default=False)
         self._transport = self._build_transport(http_client)
         self._resolver = EndpointResolver(self.authority, self._instance_discovery)
+        self._aliases = AliasResolver(self.authority, self._instance_discovery)
+        self._regional = RegionalEndpoints(
+            choose_region(
+                self.azure_region,
+                os.environ,
+                self.authority,
+                has_credential=self._credential is not None,
+            )
+        )
         self._context = AppContext(
             client_id=self.client_id,
             authority=self.authority,
@@ -129,9 +146,15 @@ class ClientApplication:
         return excluded
 
     def _build_transport(self, http_client: Any) -> SyncTransport:
+        transport: SyncTransport
         if http_client is not None:
-            return HttpClientTransport(http_client)
-        return RequestsTransport(verify=self._verify, proxies=self._proxies, timeout=self._timeout)
+            transport = HttpClientTransport(http_client)
+        else:
+            transport = RequestsTransport(
+                verify=self._verify, proxies=self._proxies, timeout=self._timeout
+            )
+        store = self.http_cache if self.http_cache is not None else {}
+        return CachingTransport(transport, store, time.time)
 
     def _run(self, flow: Flow[dict[str, Any]]) -> dict[str, Any]:
         """Drive ``flow``; a flow failure becomes its error dict here and nowhere else."""
@@ -198,7 +221,9 @@ class ConfidentialClientApplication(ClientApplication):
                 DeprecationWarning,
                 stacklevel=2,
             )
-        return self._run(acquire_token_for_client(self._context, self._resolver, request))
+        return self._run(
+            acquire_token_for_client(self._context, self._resolver, request, self._regional)
+        )
 
     def _client_credentials_request(
         self,

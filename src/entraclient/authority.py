@@ -11,6 +11,8 @@ Invariants:
 from __future__ import annotations
 
 import enum
+import ipaddress
+import re
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
@@ -65,6 +67,8 @@ WELL_KNOWN_B2C_HOSTS = (
     "ciamlogin.com",
 )
 _CIAM_SUFFIX = ".ciamlogin.com"
+_LABEL = r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?"
+_HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com/common/"
 
 
@@ -117,17 +121,26 @@ class Authority:
         return parse_authority(f"https://{host}/{self.tenant}")
 
 
-def AuthorityBuilder(instance: str, tenant: str) -> str:  # noqa: N802 - MSAL's public name
-    """Build ``https://{instance}/{tenant}`` from a cloud host and a tenant.
+class AuthorityBuilder(str):
+    """An authority URL built from a cloud host and a tenant: ``https://{instance}/{tenant}``.
+
+    It is a ``str``, so it can be passed wherever an authority URL is expected::
+
+        AuthorityBuilder(AZURE_PUBLIC, "contoso.onmicrosoft.com")
+        # 'https://login.microsoftonline.com/contoso.onmicrosoft.com'
 
     ``instance`` may be a bare host (``AZURE_PUBLIC``) or a URL; ``tenant`` a GUID or a domain.
     """
-    if not isinstance(instance, str) or not instance.strip():
-        raise ValueError("AuthorityBuilder needs a cloud instance such as AZURE_PUBLIC")
-    if not isinstance(tenant, str) or not tenant.strip("/ "):
-        raise ValueError("AuthorityBuilder needs a tenant, such as 'contoso.onmicrosoft.com'")
-    base = instance if "://" in instance else f"https://{instance}"
-    return f"{base.rstrip('/')}/{tenant.strip('/')}"
+
+    __slots__ = ()
+
+    def __new__(cls, instance: str, tenant: str) -> AuthorityBuilder:
+        if not isinstance(instance, str) or not instance.strip():
+            raise ValueError("AuthorityBuilder needs a cloud instance such as AZURE_PUBLIC")
+        if not isinstance(tenant, str) or not tenant.strip("/ "):
+            raise ValueError("AuthorityBuilder needs a tenant, such as 'contoso.onmicrosoft.com'")
+        base = instance.strip() if "://" in instance else f"https://{instance.strip()}"
+        return super().__new__(cls, f"{base.rstrip('/')}/{tenant.strip('/ ')}")
 
 
 def parse_authority(url: str) -> Authority:
@@ -151,6 +164,11 @@ def parse_authority(url: str) -> Authority:
     if hostname.endswith(_CIAM_SUFFIX):
         return _authority(AuthorityKind.CIAM, host, segments[:1], parts.query)
     if _is_b2c(hostname, parts.path):
+        if len(segments) < 2:
+            raise ValueError(
+                f"B2C authority {url!r} has no policy: use "
+                f"https://{host}/<tenant>/<policy>, such as .../contoso.onmicrosoft.com/B2C_1_susi"
+            )
         return _authority(AuthorityKind.B2C, host, segments[:2], parts.query)
     return _authority(AuthorityKind.ENTRA, host, segments[:1], parts.query)
 
@@ -181,9 +199,18 @@ def _split_https(url: str, name: str) -> SplitResult:
         port = parts.port
     except ValueError as exc:
         raise ValueError(f"{name} {url!r} has an invalid port") from exc
-    if not parts.hostname or port == 0 or parts.username or parts.password or parts.fragment:
+    malformed = port == 0 or parts.username or parts.password or parts.fragment
+    if malformed or not _is_host_name(parts.hostname or ""):
         raise ValueError(f"{name} {url!r} is not a URL of the form https://host/tenant")
     return parts
+
+
+def _is_host_name(hostname: str) -> bool:
+    try:
+        ipaddress.ip_address(hostname)
+    except ValueError:
+        return bool(_HOST_NAME.fullmatch(hostname))
+    return True
 
 
 def _is_b2c(hostname: str, path: str) -> bool:

@@ -7,7 +7,6 @@ uses; nothing here performs I/O.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
@@ -19,6 +18,7 @@ from entraclient.authority import (
 )
 from entraclient.flows.discovery import InstanceDiscovery
 from entraclient.http.transport import Timeout, Verify
+from entraclient.region import REGION_PATTERN
 
 __all__ = [
     "REGION_PATTERN",
@@ -35,8 +35,6 @@ __all__ = [
     "choose_authority",
     "choose_instance_discovery",
 ]
-
-REGION_PATTERN = re.compile(r"^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
 def check_client_id(client_id: object) -> str:
@@ -150,7 +148,7 @@ def check_region(azure_region: object) -> str | bool | None:
         return azure_region
     if not isinstance(azure_region, str):
         raise TypeError("azure_region must be None, True, False or a region name string")
-    if not REGION_PATTERN.match(azure_region):
+    if not REGION_PATTERN.fullmatch(azure_region):
         raise ValueError(
             f"azure_region {azure_region!r} is not a region name such as 'westus2' "
             "(lower-case letters, digits and dashes)"

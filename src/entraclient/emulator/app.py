@@ -9,8 +9,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from entraclient.emulator.adfs import adfs_routes
+from entraclient.emulator.b2c import b2c_routes
 from entraclient.emulator.context import EmulatorContext
 from entraclient.emulator.discovery import DiscoveryEndpoints
+from entraclient.emulator.imds import imds_routes
 from entraclient.emulator.middleware import CollapseSlashesMiddleware, RequestLogMiddleware
 from entraclient.emulator.token_endpoint import TokenEndpoint
 from entraclient.emulator.web import json_response
@@ -31,6 +34,9 @@ def _routes(context: EmulatorContext) -> list[Route]:
     discovery = DiscoveryEndpoints(context)
     token = TokenEndpoint(context)
     return [
+        *adfs_routes(context),  # before /{tenant}/oauth2/token, which /adfs/... would match
+        *imds_routes(context),
+        *b2c_routes(context),
         Route("/common/discovery/instance", discovery.instance_discovery, methods=["GET"]),
         Route(
             "/{tenant}/v2.0/.well-known/openid-configuration",

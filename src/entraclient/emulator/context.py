@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from entraclient.emulator.adfs_farms import AdfsFarms
 from entraclient.emulator.directory import Directory
 from entraclient.emulator.hosts import HostSet
+from entraclient.emulator.regional import RegionSettings
 from entraclient.emulator.request_log import RequestLog
 from entraclient.emulator.signing import TokenSigner
 
@@ -22,3 +24,5 @@ class EmulatorContext:
     log: RequestLog
     extra_instances: HostSet
     clock: Callable[[], float]
+    regions: RegionSettings = field(default_factory=RegionSettings)
+    adfs_farms: AdfsFarms = field(default_factory=AdfsFarms)

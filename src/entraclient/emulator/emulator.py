@@ -269,6 +269,30 @@ class Emulator:
         """A ``requests.Session`` that reaches this emulator under the real Entra host names."""
         return routed_session(self.routing_adapter())
 
+    def add_adfs(self, host: str, tenant: Tenant) -> str:
+        """Serve ``tenant`` as an ADFS farm at ``host``; return its authority URL.
+
+        The farm's apps are ``tenant``'s apps; ``host`` is routed to the emulator.
+        """
+        self._context.adfs_farms.add(host, tenant)
+        self._routed_hosts.add(host)
+        return f"https://{host.lower()}/adfs"
+
+    # -- regions ---------------------------------------------------------------------------
+
+    def set_region(self, region: str | None) -> None:
+        """The region the metadata service reports; ``None``: it answers 404 (not in Azure)."""
+        self._context.regions.set_location(region)
+
+    def deny_regional(self, app: App) -> None:
+        """Refuse ``app`` on regional hosts (AADSTS100007), as Entra does for most apps."""
+        self._context.regions.deny(app)
+
+    @property
+    def imds_endpoint(self) -> str:
+        """The base URL of the emulated metadata service, for ``ENTRACLIENT_IMDS_ENDPOINT``."""
+        return self.base_url
+
     # -- request log -----------------------------------------------------------------------
 
     @property

@@ -128,6 +128,13 @@ class ErrorKind(Enum):
         "Provided value for the input parameter scope is not valid because it contains more "
         "than one resource. Scope {scope} is not valid.",
     )
+    REGIONAL_NOT_ALLOWED = ErrorSpec(
+        "invalid_request",
+        400,
+        100007,
+        "Entra regional endpoints serve only client credentials requests of applications "
+        "allowed to use them. Send this request to the central endpoint.",
+    )
     UNKNOWN_RESOURCE = ErrorSpec(
         "invalid_resource",
         400,

@@ -19,7 +19,8 @@ __all__ = ["LoggedRequest", "RequestLog"]
 
 Pairs = tuple[tuple[str, str], ...]
 
-_TOKEN_PATH = re.compile(r"^/+[^/]+/+oauth2/+(v2\.0/+)?token/*$")
+# /{tenant}/oauth2/[v2.0/]token, and B2C's /{tenant}/{policy}/oauth2/v2.0/token.
+_TOKEN_PATH = re.compile(r"^/+[^/]+/+([^/]+/+)?oauth2/+(v2\.0/+)?token/*$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ Invariants:
 
 * Checks run in one order for every grant: method (AADSTS900561), tenant (90002),
   ``grant_type`` present (900144) and supported (70003), client authentication
-  (:mod:`.client_auth`), then the grant's own checks.
+  (:mod:`.client_auth`), regional-host rules (:mod:`.regional`), then the grant's own checks.
 * Grants are dispatched through :data:`GRANT_HANDLERS`; adding a grant means adding a module
   under :mod:`.grants` and one entry here.
 * The body is read as ``application/x-www-form-urlencoded``; empty fields count as absent and
@@ -22,6 +22,7 @@ from entraclient.emulator.client_auth import authenticate_client
 from entraclient.emulator.context import EmulatorContext
 from entraclient.emulator.errors import EntraError, ErrorKind
 from entraclient.emulator.grants import GrantHandler, TokenRequest, client_credentials
+from entraclient.emulator.regional import check_regional_request
 from entraclient.emulator.web import error_response, json_response, request_host, resolve_tenant
 
 __all__ = ["GRANT_HANDLERS", "TokenEndpoint"]
@@ -62,7 +63,7 @@ class TokenEndpoint:
     async def _issue(self, request: Request, now: float) -> dict[str, object]:
         if request.method != "POST":
             raise EntraError(ErrorKind.POST_REQUIRED, method=request.method)
-        resolved = resolve_tenant(self._context, request.path_params["tenant"])
+        resolved = resolve_tenant(self._context, self.tenant_segment(request))
         form = await read_form(request)
         handler = self._grant_handler(form.get("grant_type"))
         client = authenticate_client(
@@ -73,6 +74,7 @@ class TokenEndpoint:
             request.headers.get("authorization"),
             now,
         )
+        check_regional_request(self._context.regions, request_host(request), form, client.app)
         token_request = TokenRequest(
             host=request_host(request),
             tenant=resolved.tenant,
@@ -82,6 +84,10 @@ class TokenEndpoint:
             now=now,
         )
         return handler(self._context, token_request)
+
+    def tenant_segment(self, request: Request) -> str:
+        """The tenant the request names (its ``{tenant}`` path segment)."""
+        return str(request.path_params["tenant"])
 
     @staticmethod
     def _grant_handler(grant_type: str | None) -> GrantHandler:

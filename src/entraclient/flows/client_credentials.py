@@ -7,11 +7,15 @@ Order of work:
    the cache; a token past its ``refresh_on`` is *aging*: refresh it, but fall back to it if
    the refresh fails;
 3. otherwise POST ``grant_type=client_credentials``, validate the answer, cache it, return it.
+
+With a region (:mod:`entraclient.flows.regions`) the POST goes to the regional token
+endpoint; everything else stays central: the assertion's ``aud`` and the callable's
+``token_endpoint`` are the central endpoint, and the token is cached under the central host.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from entraclient.cache.schema import AccessTokenRecord, Entry
@@ -20,6 +24,7 @@ from entraclient.errors import FlowError, TransportError
 from entraclient.flows.claims import merge_claims
 from entraclient.flows.context import AppContext
 from entraclient.flows.discovery import AuthorityEndpoints, EndpointResolver
+from entraclient.flows.regions import RegionalEndpoints
 from entraclient.flows.results import from_cache, from_identity_provider
 from entraclient.flows.token_request import (
     TokenResponse,
@@ -48,9 +53,12 @@ class ClientCredentialsRequest:
 
 
 def acquire_token_for_client(
-    app: AppContext, resolver: EndpointResolver, request: ClientCredentialsRequest
+    app: AppContext,
+    resolver: EndpointResolver,
+    request: ClientCredentialsRequest,
+    regional: RegionalEndpoints | None = None,
 ) -> Flow[dict[str, Any]]:
-    """Answer ``request`` from the cache, or from the token endpoint."""
+    """Answer ``request`` from the cache, or from the (regional, if any) token endpoint."""
     endpoints = yield from resolver.resolve()
     query = AccessTokenQuery(
         client_id=app.client_id,
@@ -66,7 +74,8 @@ def acquire_token_for_client(
         if cached is not None and not _is_aging(cached, now):
             return from_cache(cached, now)
     try:
-        token = yield from _request_token(app, endpoints, request)
+        post_to = (yield from regional.token_endpoint(endpoints)) if regional else None
+        token = yield from _request_token(app, endpoints, request, post_to)
     except (FlowError, TransportError):
         if cached is not None:
             return from_cache(cached, app.clock())
@@ -77,7 +86,10 @@ def acquire_token_for_client(
 
 
 def _request_token(
-    app: AppContext, endpoints: AuthorityEndpoints, request: ClientCredentialsRequest
+    app: AppContext,
+    endpoints: AuthorityEndpoints,
+    request: ClientCredentialsRequest,
+    post_to: str | None = None,
 ) -> Flow[TokenResponse]:
     claims = merge_claims(app.client_capabilities, request.claims_challenge)
     grant_fields = pairs(
@@ -96,6 +108,9 @@ def _request_token(
         correlation_id=request.correlation_id,
         assertion_context=extra,
     )
+    if post_to is not None:
+        # Built for the central endpoint (the assertion's audience), sent to the regional one.
+        http_request = replace(http_request, url=post_to)
     response = yield http_request
     return parse_token_response(response)
 

@@ -4,7 +4,8 @@ Order (PROTOCOL.md §2): an Entra authority on a host Entra does not list as wel
 first validated against Entra's instance-discovery endpoint, unless the caller opted out; an
 unknown instance is refused before any credential is sent to it. Then the authority's
 OpenID configuration gives the token endpoint, whose first path segment is the realm under
-which tokens are cached.
+which tokens are cached. For an ``oidc_authority`` the configuration's ``issuer`` must
+belong to the authority (:mod:`entraclient.flows.oidc_issuer`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 
 from entraclient.authority import Authority, AuthorityKind
 from entraclient.errors import ProtocolError
+from entraclient.flows.oidc_issuer import issuer_is_valid
 from entraclient.flows.responses import successful_json
 from entraclient.http.driver import Flow
 from entraclient.http.messages import HttpRequest
@@ -64,7 +66,15 @@ def discover_endpoints(
         discovery_url = yield from _validate_instance(authority, instance_discovery.endpoint)
     response = yield HttpRequest("GET", discovery_url)
     document = successful_json(response)
-    return _endpoints_from(authority, document)
+    endpoints = _endpoints_from(authority, document)
+    if authority.kind is AuthorityKind.OIDC and not issuer_is_valid(
+        endpoints.issuer, authority.url
+    ):
+        raise ProtocolError(
+            f"the OpenID configuration of {authority.url} names the issuer "
+            f"{(endpoints.issuer or '')[:120]!r}, which does not belong to that oidc_authority"
+        )
+    return endpoints
 
 
 def _validate_instance(authority: Authority, endpoint: str) -> Flow[str]:

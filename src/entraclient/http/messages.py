@@ -28,13 +28,17 @@ def pairs(items: Mapping[str, str | None] | Iterable[tuple[str, str | None]]) ->
 
 @dataclass(frozen=True, slots=True)
 class HttpRequest:
-    """A request a flow wants sent. ``form`` is sent form-encoded; ``query`` goes in the URL."""
+    """A request a flow wants sent. ``form`` is sent form-encoded; ``query`` goes in the URL.
+
+    ``timeout`` (seconds), when set, replaces the transport's own timeout for this request.
+    """
 
     method: Method
     url: str
     headers: Pairs = ()
     query: Pairs = ()
     form: Pairs | None = None
+    timeout: float | None = None
 
     def header(self, name: str) -> str | None:
         """The value of header ``name`` (case-insensitive), or ``None``."""

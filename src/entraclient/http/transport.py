@@ -87,7 +87,10 @@ class RequestsTransport:
         self.timeout = timeout
 
     def send(self, request: HttpRequest) -> HttpResponse:
-        """Send ``request`` with this transport's ``verify``, ``proxies`` and ``timeout``."""
+        """Send ``request`` with this transport's ``verify``, ``proxies`` and ``timeout``.
+
+        A request's own ``timeout`` takes precedence over the transport's.
+        """
         try:
             raw = self._session.request(
                 request.method,
@@ -97,7 +100,7 @@ class RequestsTransport:
                 headers=dict(request.headers),
                 verify=self.verify,
                 proxies=self.proxies,
-                timeout=self.timeout,
+                timeout=request.timeout if request.timeout is not None else self.timeout,
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
@@ -127,12 +130,16 @@ class HttpClientTransport:
         """Call the client's ``get`` or ``post`` with ``params``, ``data`` and ``headers``."""
         params = dict(request.query) or None
         headers = dict(request.headers)
+        # Only a request that asks for its own timeout passes one: the client keeps its own.
+        extra: dict[str, Any] = {} if request.timeout is None else {"timeout": request.timeout}
         try:
             if request.method == "GET":
-                raw = self._client.get(request.url, params=params, headers=headers)
+                raw = self._client.get(request.url, params=params, headers=headers, **extra)
             else:
                 data = dict(request.form) if request.form is not None else None
-                raw = self._client.post(request.url, params=params, data=data, headers=headers)
+                raw = self._client.post(
+                    request.url, params=params, data=data, headers=headers, **extra
+                )
         except TransportError:
             raise
         except Exception as exc:  # a user's client may raise anything for a network failure
