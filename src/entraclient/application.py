@@ -114,7 +114,9 @@ class ClientApplication:
         )
 
     def _load_credential(self, client_credential: Any) -> ClientAuthentication | None:
-        return load_client_credential(client_credential)
+        return load_client_credential(
+            client_credential, client_claims=self.client_claims, is_adfs=self.authority.is_adfs
+        )
 
     def _check_allow_broker(self, allow_broker: object) -> None:
         check_optional_bool(allow_broker, "allow_broker", default=False)
@@ -156,7 +158,7 @@ class ConfidentialClientApplication(ClientApplication):
                 "a ConfidentialClientApplication needs a client_credential: a client secret, "
                 "a certificate dict or a {'client_assertion': ...} dict"
             )
-        return load_client_credential(client_credential)
+        return super()._load_credential(client_credential)
 
     def _check_allow_broker(self, allow_broker: object) -> None:
         if allow_broker is not None:
@@ -229,7 +231,17 @@ class ConfidentialClientApplication(ClientApplication):
         )
 
     def remove_tokens_for_client(self) -> None:
-        """Remove the app tokens this client acquired for its authority's environment."""
+        """Remove the app tokens this client acquired for its authority's environment.
+
+        Other clients' tokens, user tokens and tokens cached per ``fmi_path`` or
+        ``forwarded_client_claims`` stay (as in MSAL Python).
+        """
         self.token_cache.remove_access_tokens(
-            client_id=self.client_id, environments=[self.authority.environment]
+            client_id=self.client_id, environments=self._cache_environments()
         )
+
+    def _cache_environments(self) -> list[str]:
+        # The host's aliases (login.windows.net for login.microsoftonline.com, ...) belong
+        # here too once the client has a cloud alias table (authorities issue); until then
+        # only the configured environment is covered.
+        return [self.authority.environment]

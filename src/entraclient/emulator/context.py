@@ -1,11 +1,13 @@
-"""What every endpoint of the emulator shares: directory, signer, log, known hosts, clock."""
+"""What every endpoint of the emulator shares: directory, signer, log, known hosts, clock,
+and pending faults."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from entraclient.emulator.directory import Directory
+from entraclient.emulator.faults import TokenFaults
 from entraclient.emulator.hosts import HostSet
 from entraclient.emulator.request_log import RequestLog
 from entraclient.emulator.signing import TokenSigner
@@ -22,3 +24,4 @@ class EmulatorContext:
     log: RequestLog
     extra_instances: HostSet
     clock: Callable[[], float]
+    faults: TokenFaults = field(default_factory=TokenFaults)

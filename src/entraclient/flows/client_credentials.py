@@ -17,7 +17,7 @@ from typing import Any
 from entraclient.cache.schema import AccessTokenRecord, Entry
 from entraclient.cache.token_cache import AccessTokenQuery
 from entraclient.errors import FlowError, TransportError
-from entraclient.flows.claims import merge_claims
+from entraclient.flows.claims import merge_claims, merge_forwarded_claims
 from entraclient.flows.context import AppContext
 from entraclient.flows.discovery import AuthorityEndpoints, EndpointResolver
 from entraclient.flows.results import from_cache, from_identity_provider
@@ -79,7 +79,9 @@ def acquire_token_for_client(
 def _request_token(
     app: AppContext, endpoints: AuthorityEndpoints, request: ClientCredentialsRequest
 ) -> Flow[TokenResponse]:
-    claims = merge_claims(app.client_capabilities, request.claims_challenge)
+    claims = merge_forwarded_claims(
+        merge_claims(app.client_capabilities, request.claims_challenge), request.extra_claims
+    )
     grant_fields = pairs(
         [
             ("scope", wire_scope(request.scopes)),
