@@ -93,7 +93,6 @@ def _reject_unknown(fields: Mapping[str, object], allowed: frozenset[str], what:
 
 
 def _from_pem(fields: Mapping[str, object]) -> CertificateMaterial:
-    key = _load_private_key(fields["private_key"], _passphrase(fields))
     certificate_pem = fields.get("public_certificate")
     thumbprint = fields.get("thumbprint")
     if certificate_pem is True:
@@ -101,12 +100,13 @@ def _from_pem(fields: Mapping[str, object]) -> CertificateMaterial:
             "public_certificate=True is for PFX files; with 'private_key' pass the "
             "certificate itself as PEM text"
         )
+    if certificate_pem is None and thumbprint is None:
+        raise ValueError(
+            "a 'private_key' credential needs 'thumbprint' (SHA-1 hex) or "
+            "'public_certificate' (PEM) from which the thumbprints are computed"
+        )
+    key = _load_private_key(fields["private_key"], _passphrase(fields))
     if certificate_pem is None:
-        if thumbprint is None:
-            raise ValueError(
-                "a 'private_key' credential needs 'thumbprint' (SHA-1 hex) or "
-                "'public_certificate' (PEM) from which the thumbprints are computed"
-            )
         return CertificateMaterial(private_key=key, sha1_thumbprint=_parse_thumbprint(thumbprint))
     chain = _leaf_first(key, _load_certificates(certificate_pem), "public_certificate")
     return _check_thumbprint(_material(key, chain, send_chain=True), thumbprint)
@@ -294,5 +294,5 @@ def _warn_outside_validity(certificate: x509.Certificate, now: datetime.datetime
         f"the client certificate {thumbprint} {problem}; Entra will refuse assertions "
         "signed with it",
         UserWarning,
-        stacklevel=6,  # the application constructor's caller
+        stacklevel=7,  # the application constructor's caller
     )

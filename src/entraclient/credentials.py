@@ -7,6 +7,7 @@ no credential object ever shows its secret in a ``repr``, a log line or an excep
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -67,6 +68,12 @@ class RawAssertion:
             text = assertion.decode("ascii") if isinstance(assertion, bytes) else assertion
             if not text.strip():
                 raise ValueError("client_assertion is empty")
+            warnings.warn(
+                "a static client_assertion cannot be renewed once it expires; pass a callable "
+                "that returns a fresh assertion instead",
+                DeprecationWarning,
+                stacklevel=6,  # the application constructor's caller
+            )
             self._factory = lambda: text
             self._wants_context = False
 
