@@ -285,3 +285,15 @@ def _external_assertion(leaf: Issued, daemon: Daemon, token_id: str) -> str:
     token: str = jwt.encode(claims, leaf.key, algorithm="RS256", headers=header)
     json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))  # well-formed
     return token
+
+
+def test_an_adfs_authority_gets_rs256_with_sha1(leaf: Issued) -> None:
+    credential = {"private_key": leaf.key_pem(), "public_certificate": leaf.cert_pem}
+    for authority, algorithm in [
+        ("https://fs.contoso.test/adfs", "RS256"),
+        ("https://login.microsoftonline.com/contoso.onmicrosoft.com", "PS256"),
+    ]:
+        app = ConfidentialClientApplication("c", client_credential=credential, authority=authority)
+        header = app._credential.header  # type: ignore[union-attr]
+        assert header["alg"] == algorithm
+        assert ("x5t" in header) == (algorithm == "RS256")

@@ -148,8 +148,7 @@ class SignedAssertion:
     def assertion_for(self, token_endpoint: str, client_id: str, now: float) -> str:
         """A fresh-enough assertion for ``token_endpoint``: remembered, or signed now."""
         key = (token_endpoint, client_id)
-        with self._lock:
-            remembered = self._remembered.get(key)
+        remembered = self._remembered.get(key)  # one atomic read; writers hold the lock
         if remembered is not None and remembered[0] <= now < remembered[0] + ASSERTION_REUSE:
             return remembered[1]
         claims = assertion_claims(
