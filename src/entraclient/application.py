@@ -42,6 +42,7 @@ from entraclient.flows.client_credentials import (
 from entraclient.flows.context import AppContext
 from entraclient.flows.discovery import EndpointResolver
 from entraclient.flows.regions import RegionalEndpoints
+from entraclient.flows.removal import remove_app_tokens
 from entraclient.http.driver import Flow, run_sync
 from entraclient.http.http_cache import CachingTransport
 from entraclient.http.transport import HttpClientTransport, RequestsTransport, SyncTransport
@@ -131,7 +132,9 @@ class ClientApplication:
         )
 
     def _load_credential(self, client_credential: Any) -> ClientAuthentication | None:
-        return load_client_credential(client_credential)
+        return load_client_credential(
+            client_credential, client_claims=self.client_claims, is_adfs=self.authority.is_adfs
+        )
 
     def _check_allow_broker(self, allow_broker: object) -> None:
         check_optional_bool(allow_broker, "allow_broker", default=False)
@@ -179,7 +182,7 @@ class ConfidentialClientApplication(ClientApplication):
                 "a ConfidentialClientApplication needs a client_credential: a client secret, "
                 "a certificate dict or a {'client_assertion': ...} dict"
             )
-        return load_client_credential(client_credential)
+        return super()._load_credential(client_credential)
 
     def _check_allow_broker(self, allow_broker: object) -> None:
         if allow_broker is not None:
@@ -254,7 +257,9 @@ class ConfidentialClientApplication(ClientApplication):
         )
 
     def remove_tokens_for_client(self) -> None:
-        """Remove the app tokens this client acquired for its authority's environment."""
-        self.token_cache.remove_access_tokens(
-            client_id=self.client_id, environments=[self.authority.environment]
-        )
+        """Remove the app tokens this client acquired, under its authority's host and aliases.
+
+        Other clients' tokens, user tokens and tokens cached per ``fmi_path`` or
+        ``forwarded_client_claims`` stay (as in MSAL Python).
+        """
+        run_sync(remove_app_tokens(self._context, self._aliases), self._transport)

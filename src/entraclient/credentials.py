@@ -7,9 +7,12 @@ no credential object ever shows its secret in a ``repr``, a log line or an excep
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from entraclient.assertion import JWT_BEARER_ASSERTION_TYPE, SignedAssertion
+from entraclient.certificates import CERTIFICATE_KEYS, load_certificate_material
 from entraclient.http.messages import Pairs
 
 __all__ = [
@@ -20,8 +23,6 @@ __all__ = [
     "RawAssertion",
     "load_client_credential",
 ]
-
-JWT_BEARER_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 AssertionContext = Mapping[str, str]
 """What an assertion callable may receive: ``client_id``, ``token_endpoint`` [, ``fmi_path``]."""
@@ -67,6 +68,12 @@ class RawAssertion:
             text = assertion.decode("ascii") if isinstance(assertion, bytes) else assertion
             if not text.strip():
                 raise ValueError("client_assertion is empty")
+            warnings.warn(
+                "a static client_assertion cannot be renewed once it expires; pass a callable "
+                "that returns a fresh assertion instead",
+                DeprecationWarning,
+                stacklevel=6,  # the application constructor's caller
+            )
             self._factory = lambda: text
             self._wants_context = False
 
@@ -85,13 +92,17 @@ class RawAssertion:
         return "RawAssertion(****)"
 
 
-_CERTIFICATE_KEYS = frozenset(
-    {"private_key", "thumbprint", "public_certificate", "passphrase", "private_key_pfx_path"}
-)
+def load_client_credential(
+    value: object,
+    *,
+    client_claims: Mapping[str, Any] | None = None,
+    is_adfs: bool = False,
+) -> ClientAuthentication | None:
+    """Load a ``client_credential`` argument, raising ``ValueError``/``TypeError`` on misuse.
 
-
-def load_client_credential(value: object) -> ClientAuthentication | None:
-    """Load a ``client_credential`` argument, raising ``ValueError``/``TypeError`` on misuse."""
+    ``client_claims`` go into signed assertions; ``is_adfs`` selects the header ADFS accepts
+    (RS256 with a SHA-1 ``x5t``). Both matter only for certificate credentials.
+    """
     if value is None:
         return None
     if isinstance(value, str):
@@ -111,7 +122,7 @@ def load_client_credential(value: object) -> ClientAuthentication | None:
         if not (isinstance(assertion, str | bytes) or callable(assertion)):
             raise TypeError("client_assertion must be a string or a callable returning one")
         return RawAssertion(assertion)
-    unknown = keys - _CERTIFICATE_KEYS
+    unknown = keys - CERTIFICATE_KEYS
     if unknown or not keys & {"private_key", "private_key_pfx_path"}:
         raise ValueError(
             "client_credential dict has an unknown shape "
@@ -119,9 +130,8 @@ def load_client_credential(value: object) -> ClientAuthentication | None:
             "{'private_key': PEM, 'public_certificate': PEM}, "
             "{'private_key_pfx_path': path}, or {'client_assertion': jwt}"
         )
-    from entraclient.certificates import load_certificate_credential
-
-    return load_certificate_credential(value)
+    material = load_certificate_material(value)
+    return SignedAssertion(material, client_claims=client_claims, is_adfs=is_adfs)
 
 
 def _takes_positional_argument(function: Callable[..., Any]) -> bool:

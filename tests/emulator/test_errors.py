@@ -11,7 +11,8 @@ def test_table_is_consistent() -> None:
     for kind in ErrorKind:
         spec = kind.spec
         assert (spec.status == 401) == (spec.error == "invalid_client"), kind
-        assert spec.status in (400, 401)
+        assert (spec.status == 503) == (spec.error == "temporarily_unavailable"), kind
+        assert spec.status in (400, 401, 503)
     assert len({kind.spec for kind in ErrorKind}) == len(ErrorKind)
 
 

@@ -7,6 +7,7 @@ against the emulator's own CA. Importing this package needs only the core depend
 starting an emulator needs the ``emulator`` extra (starlette, uvicorn).
 """
 
+from entraclient.emulator.certificates import RegisteredCertificate
 from entraclient.emulator.directory import Api, App, ClientSecret, Tenant
 from entraclient.emulator.emulator import Emulator, SampleSetup
 from entraclient.emulator.request_log import LoggedRequest
@@ -19,6 +20,7 @@ __all__ = [
     "Emulator",
     "HostRouter",
     "LoggedRequest",
+    "RegisteredCertificate",
     "RoutingAdapter",
     "SampleSetup",
     "Tenant",

@@ -6,7 +6,8 @@ Invariants:
   ``client_assertion``. More than one is ``invalid_request``; none is AADSTS7000218.
 * Secrets are compared in constant time against every registered secret; a match on an
   expired secret is AADSTS7000222. Nothing presented by the client reaches an error message.
-* New methods plug in through :data:`_VERIFIERS` (method name → verifier).
+* New methods plug in through :data:`_VERIFIERS` (method name → verifier); assertions are
+  verified by :mod:`.assertions`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote_plus
 
+from entraclient.emulator.assertions import AssertionRequest, verify_client_assertion
 from entraclient.emulator.directory import App, Directory, Tenant
 from entraclient.emulator.errors import EntraError, ErrorKind
 
@@ -33,6 +35,20 @@ class PresentedCredential:
     method: str
     client_id: str | None
     value: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationRequest:
+    """What a verifier judges: the credential presented for ``app``, where and when."""
+
+    directory: Directory
+    app: App
+    tenant: Tenant | None
+    tenant_label: str
+    host: str
+    form: Mapping[str, str] = field(repr=False)
+    presented: str = field(repr=False)
+    now: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,27 +100,36 @@ def _client_id(form: Mapping[str, str], credential: PresentedCredential | None) 
     return client_id
 
 
-def _verify_secret(directory: Directory, app: App, presented: str, now: float) -> None:
-    candidate = presented.encode("utf-8")
+def _verify_secret(request: VerificationRequest) -> None:
+    app = request.app
+    candidate = request.presented.encode("utf-8")
     matches = [
         secret
-        for secret in directory.secrets_of(app)
+        for secret in request.directory.secrets_of(app)
         if hmac.compare_digest(secret.value.encode("utf-8"), candidate)
     ]
     if not matches:
         raise EntraError(ErrorKind.INVALID_CLIENT_SECRET, client_id=app.client_id)
-    if all(secret.is_expired(now) for secret in matches):
+    if all(secret.is_expired(request.now) for secret in matches):
         raise EntraError(ErrorKind.EXPIRED_CLIENT_SECRET, client_id=app.client_id)
 
 
-def _verify_assertion(directory: Directory, app: App, presented: str, now: float) -> None:
-    if presented == "":
-        raise EntraError(ErrorKind.MISSING_PARAMETER, name="client_assertion")
-    # Certificates are not registrable yet, so no assertion can be verified.
-    raise EntraError(ErrorKind.INVALID_CLIENT_ASSERTION, reason="The key was not found.")
+def _verify_assertion(request: VerificationRequest) -> None:
+    verify_client_assertion(
+        AssertionRequest(
+            directory=request.directory,
+            app=request.app,
+            tenant=request.tenant,
+            tenant_label=request.tenant_label,
+            host=request.host,
+            assertion_type=request.form.get("client_assertion_type"),
+            assertion=request.presented,
+            now=request.now,
+        )
+    )
 
 
-Verifier = Callable[[Directory, App, str, float], None]
+Verifier = Callable[[VerificationRequest], None]
 
 _VERIFIERS: dict[str, Verifier] = {
     "client_secret_post": _verify_secret,
@@ -126,11 +151,14 @@ def authenticate_client(
     form: Mapping[str, str],
     authorization: str | None,
     now: float,
+    *,
+    host: str = "",
 ) -> AuthenticatedClient:
     """The app this request authenticates as, or raise the Entra error that explains why not.
 
     ``tenant`` is ``None`` for the ``common``/``organizations``/``consumers`` aliases;
-    ``tenant_label`` is the tenant as the request named it, for error messages.
+    ``tenant_label`` is the tenant as the request named it, for error messages; ``host`` is
+    the host the request reached (client assertions must name its token endpoint).
     """
     credentials = presented_credentials(form, authorization)
     if len(credentials) > 1:
@@ -143,5 +171,8 @@ def authenticate_client(
         raise EntraError(ErrorKind.UNKNOWN_CLIENT, client_id=client_id, tenant=tenant_label)
     if credential is None:
         raise EntraError(ErrorKind.MISSING_CLIENT_CREDENTIAL)
-    _VERIFIERS[credential.method](directory, app, credential.value, now)
+    verification = VerificationRequest(
+        directory, app, tenant, tenant_label, host, form, credential.value, now
+    )
+    _VERIFIERS[credential.method](verification)
     return AuthenticatedClient(app, credential.method)

@@ -1,4 +1,5 @@
-"""What every endpoint of the emulator shares: directory, signer, log, known hosts, clock."""
+"""What every endpoint of the emulator shares: directory, signer, log, known hosts, clock,
+and pending faults."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 
 from entraclient.emulator.adfs_farms import AdfsFarms
 from entraclient.emulator.directory import Directory
+from entraclient.emulator.faults import TokenFaults
 from entraclient.emulator.hosts import HostSet
 from entraclient.emulator.regional import RegionSettings
 from entraclient.emulator.request_log import RequestLog
@@ -26,3 +28,4 @@ class EmulatorContext:
     clock: Callable[[], float]
     regions: RegionSettings = field(default_factory=RegionSettings)
     adfs_farms: AdfsFarms = field(default_factory=AdfsFarms)
+    faults: TokenFaults = field(default_factory=TokenFaults)

@@ -17,6 +17,8 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from entraclient.emulator.certificates import RegisteredCertificate, SniTrust
+
 __all__ = ["GRAPH_APP_ID", "Api", "App", "ClientSecret", "Directory", "Tenant"]
 
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
@@ -90,6 +92,9 @@ class Directory:
         self._secrets: dict[str, tuple[ClientSecret, ...]] = {}  # by client id
         self._apis: list[Api] = []
         self._grants: dict[tuple[str, str], frozenset[str]] = {}  # (client id, api app id)
+        self._certificates: dict[str, tuple[RegisteredCertificate, ...]] = {}  # by client id
+        self._sni_trusts: dict[str, tuple[SniTrust, ...]] = {}  # by client id
+        self._refresh_in: dict[str, int] = {}  # by client id
 
     def add_tenant(self, domains: Sequence[str], tenant_id: str | None = None) -> Tenant:
         """Register a tenant with its verified domains (at least one)."""
@@ -153,6 +158,41 @@ class Directory:
         """All secrets registered for ``app``, expired ones included."""
         with self._lock:
             return self._secrets.get(app.client_id, ())
+
+    def add_certificate(self, app: App, certificate: RegisteredCertificate) -> None:
+        """Register a certificate credential on ``app``."""
+        with self._lock:
+            known = self._certificates.get(app.client_id, ())
+            self._certificates[app.client_id] = (*known, certificate)
+
+    def certificates_of(self, app: App) -> tuple[RegisteredCertificate, ...]:
+        """The certificates registered on ``app``."""
+        with self._lock:
+            return self._certificates.get(app.client_id, ())
+
+    def add_sni_trust(self, app: App, trust: SniTrust) -> None:
+        """Let ``app`` authenticate with certificates matching ``trust`` (SNI)."""
+        with self._lock:
+            known = self._sni_trusts.get(app.client_id, ())
+            self._sni_trusts[app.client_id] = (*known, trust)
+
+    def sni_trusts_of(self, app: App) -> tuple[SniTrust, ...]:
+        """The Subject Name/Issuer trusts of ``app``."""
+        with self._lock:
+            return self._sni_trusts.get(app.client_id, ())
+
+    def set_refresh_in(self, app: App, seconds: int | None) -> None:
+        """Make ``app``'s tokens carry ``refresh_in`` (``None``: not at all, as by default)."""
+        with self._lock:
+            if seconds is None:
+                self._refresh_in.pop(app.client_id, None)
+            else:
+                self._refresh_in[app.client_id] = seconds
+
+    def refresh_in_of(self, app: App) -> int | None:
+        """The ``refresh_in`` of ``app``'s tokens, if set."""
+        with self._lock:
+            return self._refresh_in.get(app.client_id)
 
     def add_api(self, api: Api) -> Api:
         """Register a resource API."""

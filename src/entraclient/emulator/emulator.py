@@ -22,6 +22,12 @@ from typing import TYPE_CHECKING
 
 import requests
 
+from entraclient.emulator.certificates import (
+    CertificateInput,
+    RegisteredCertificate,
+    SniTrust,
+    as_certificate,
+)
 from entraclient.emulator.context import EmulatorContext
 from entraclient.emulator.directory import (
     Api,
@@ -221,6 +227,33 @@ class Emulator:
         self._directory.add_secret(app, secret)
         return secret
 
+    def add_certificate(self, app: App, certificate: CertificateInput) -> RegisteredCertificate:
+        """Register a certificate (PEM text or ``x509.Certificate``) as a credential of ``app``.
+
+        Assertions whose ``x5t#S256`` or ``x5t`` names it are verified with its key, and
+        refused outside its validity period.
+        """
+        registered = RegisteredCertificate.of(certificate)
+        self._directory.add_certificate(app, registered)
+        return registered
+
+    def trust_sni(self, app: App, authority: CertificateInput, subject: str) -> None:
+        """Let ``app`` authenticate with any certificate named ``subject`` issued under
+        ``authority`` (Subject Name/Issuer authentication: the chain comes in ``x5c``).
+
+        ``subject`` matches the certificate's distinguished name (``CN=...,O=...``), its
+        ``CN=`` or bare common name, or one of its DNS subject alternative names.
+        """
+        if not subject.strip():
+            raise ValueError("subject must name the certificate subject, such as 'CN=daemon'")
+        self._directory.add_sni_trust(app, SniTrust(as_certificate(authority), subject))
+
+    def set_refresh_in(self, app: App, seconds: int | None) -> None:
+        """Make the tokens issued to ``app`` carry ``refresh_in`` (``None`` to stop)."""
+        if seconds is not None and (isinstance(seconds, bool) or seconds <= 0):
+            raise ValueError("refresh_in must be a positive number of seconds, or None")
+        self._directory.set_refresh_in(app, seconds)
+
     def add_api(
         self,
         tenant: Tenant | None,
@@ -292,6 +325,17 @@ class Emulator:
     def imds_endpoint(self) -> str:
         """The base URL of the emulated metadata service, for ``ENTRACLIENT_IMDS_ENDPOINT``."""
         return self.base_url
+
+    # -- faults ----------------------------------------------------------------------------
+
+    def fail_next_token_requests(self, count: int = 1, *, status: int = 503) -> None:
+        """Answer the next ``count`` token requests with HTTP ``status`` and Entra's
+        ``temporarily_unavailable`` body (AADSTS90033), before any other check."""
+        self._context.faults.fail_next(count, status=status)
+
+    def clear_faults(self) -> None:
+        """Drop failures that :meth:`fail_next_token_requests` left pending."""
+        self._context.faults.clear()
 
     # -- request log -----------------------------------------------------------------------
 

@@ -107,6 +107,81 @@ class ErrorKind(Enum):
         700027,
         "Client assertion failed signature validation. [Reason - {reason}]",
     )
+    UNEXPECTED_ASSERTION_TYPE = ErrorSpec(
+        "invalid_request", 400, 90011, "Unexpected client assertion type."
+    )
+    MALFORMED_ASSERTION = ErrorSpec(
+        "invalid_request", 400, 50027, "JWT token is invalid or malformed."
+    )
+    UNSUPPORTED_ASSERTION_ALGORITHM = ErrorSpec(
+        "invalid_request",
+        400,
+        5002730,
+        "Invalid JWT token. Unsupported key for the signing algorithm '{algorithm}'.",
+    )
+    ASSERTION_KEY_NOT_FOUND = ErrorSpec(
+        "invalid_client",
+        401,
+        700027,
+        "Client assertion contains an invalid signature. [Reason - The key was not found., "
+        "Thumbprint of key used by client: '{thumbprint}', Please visit the Azure Portal, "
+        "Graph Explorer or directly use MS Graph to see configured keys for app Id "
+        "'{client_id}'.]",
+    )
+    ASSERTION_KEY_OUT_OF_DATE = ErrorSpec(
+        "invalid_client",
+        401,
+        700027,
+        "The certificate with identifier used to sign the client assertion is {state} on "
+        "application. [Reason - The key used is {state}., Thumbprint of key used by client: "
+        "'{thumbprint}']",
+    )
+    ASSERTION_OUTSIDE_LIFETIME = ErrorSpec(
+        "invalid_client",
+        401,
+        700024,
+        "Client assertion is not within its valid time range. Current time: {now}, assertion "
+        "valid from {not_before}, expiry time of assertion {expires}. Review the documentation "
+        "at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .",
+    )
+    ASSERTION_SUBJECT_MISMATCH = ErrorSpec(
+        "invalid_client",
+        401,
+        50048,
+        "Subject mismatches Issuer claim in the client assertion for application "
+        "'{client_id}'. Contact the developer of the application.",
+    )
+    ASSERTION_CLIENT_MISMATCH = ErrorSpec(
+        "invalid_client",
+        401,
+        700021,
+        "Client assertion application identifier doesn't match 'client_id' parameter. Review "
+        "the documentation at https://learn.microsoft.com/entra/identity-platform/"
+        "certificate-credentials .",
+    )
+    ASSERTION_AUDIENCE_MISMATCH = ErrorSpec(
+        "invalid_client",
+        401,
+        700023,
+        "Client assertion audience claim does not match Realm issuer. Review the "
+        "documentation at https://learn.microsoft.com/entra/identity-platform/"
+        "certificate-credentials .",
+    )
+    SNI_NOT_AUTHORIZED = ErrorSpec(
+        "invalid_client",
+        401,
+        700030,
+        "Invalid certificate - subject name in certificate isn't authorized. {reason}",
+    )
+    CERTIFICATE_OUTSIDE_VALIDITY = ErrorSpec(
+        "invalid_client",
+        401,
+        1000502,
+        "The provided certificate is not within its specified validity window.",
+    )
+    TEMPORARILY_UNAVAILABLE = ErrorSpec(
+        "temporarily_unavailable", 503, 90033, "A transient error has occurred. Please try again."
+    )
     SCOPE_NOT_DEFAULT = ErrorSpec(
         "invalid_scope",
         400,

@@ -4,7 +4,9 @@ Invariants:
 
 * Checks run in one order for every grant: method (AADSTS900561), tenant (90002),
   ``grant_type`` present (900144) and supported (70003), client authentication
-  (:mod:`.client_auth`), regional-host rules (:mod:`.regional`), then the grant's own checks.
+  (:mod:`.client_auth`), regional-host rules (:mod:`.regional`), ``claims`` a JSON object
+  (90023), then the grant's own checks.
+* Injected faults (:mod:`.faults`) answer before any check.
 * Grants are dispatched through :data:`GRANT_HANDLERS`; adding a grant means adding a module
   under :mod:`.grants` and one entry here.
 * The body is read as ``application/x-www-form-urlencoded``; empty fields count as absent and
@@ -18,12 +20,19 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import Response
 
+from entraclient.emulator.claims_request import client_capabilities, parse_claims
 from entraclient.emulator.client_auth import authenticate_client
 from entraclient.emulator.context import EmulatorContext
-from entraclient.emulator.errors import EntraError, ErrorKind
+from entraclient.emulator.errors import EntraError, ErrorKind, render_error
 from entraclient.emulator.grants import GrantHandler, TokenRequest, client_credentials
 from entraclient.emulator.regional import check_regional_request
-from entraclient.emulator.web import error_response, json_response, request_host, resolve_tenant
+from entraclient.emulator.web import (
+    correlation_id,
+    error_response,
+    json_response,
+    request_host,
+    resolve_tenant,
+)
 
 __all__ = ["GRANT_HANDLERS", "TokenEndpoint"]
 
@@ -54,6 +63,9 @@ class TokenEndpoint:
     async def token(self, request: Request) -> Response:
         """Answer one request to a token endpoint."""
         now = self._context.clock()
+        failure_status = self._context.faults.take()
+        if failure_status is not None:
+            return _outage_response(request, failure_status, now)
         try:
             body = await self._issue(request, now)
         except EntraError as error:
@@ -73,6 +85,7 @@ class TokenEndpoint:
             form,
             request.headers.get("authorization"),
             now,
+            host=request_host(request),
         )
         check_regional_request(self._context.regions, request_host(request), form, client.app)
         token_request = TokenRequest(
@@ -82,6 +95,7 @@ class TokenEndpoint:
             form=form,
             client=client,
             now=now,
+            capabilities=client_capabilities(parse_claims(form)),
         )
         return handler(self._context, token_request)
 
@@ -97,3 +111,14 @@ class TokenEndpoint:
         if handler is None:
             raise EntraError(ErrorKind.UNSUPPORTED_GRANT_TYPE, grant_type=grant_type)
         return handler
+
+
+def _outage_response(request: Request, status: int, now: float) -> Response:
+    """An injected failure: Entra's ``temporarily_unavailable`` body with ``status``."""
+    body = render_error(
+        EntraError(ErrorKind.TEMPORARILY_UNAVAILABLE),
+        host=request_host(request),
+        correlation_id=correlation_id(request),
+        now=now,
+    )
+    return json_response(request, body, status)

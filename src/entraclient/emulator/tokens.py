@@ -33,6 +33,7 @@ class AppTokenGrant:
     auth_method: str
     audience: str
     roles: Sequence[str]
+    capabilities: Sequence[str] = ()
 
 
 def issuer_for(host: str, tenant_id: str) -> str:
@@ -65,4 +66,6 @@ def app_token_claims(grant: AppTokenGrant, *, host: str, now: float) -> dict[str
     }
     if grant.roles:
         claims["roles"] = list(grant.roles)
+    if grant.capabilities:
+        claims["xms_cc"] = list(grant.capabilities)
     return claims

@@ -3,7 +3,9 @@
 Rules (PROTOCOL.md §5.4): capabilities alone become
 ``{"access_token": {"xms_cc": {"values": [...]}}}``; with a challenge, that ``xms_cc`` member is
 set inside the challenge's ``access_token`` object and the whole is re-serialised; a challenge
-without capabilities is sent byte for byte.
+without capabilities is sent byte for byte. Forwarded client claims (``forwarded_client_claims``)
+are then deep-merged over that: nested objects merge, any other value replaces; alone, they too
+are sent byte for byte.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["merge_claims", "parse_claims_object"]
+__all__ = ["merge_claims", "merge_forwarded_claims", "parse_claims_object"]
 
 
 def parse_claims_object(text: str, *, name: str) -> dict[str, Any]:
@@ -40,3 +42,27 @@ def merge_claims(capabilities: Sequence[str], claims_challenge: str | None) -> s
     access_token["xms_cc"] = xms_cc
     merged["access_token"] = access_token
     return json.dumps(merged)
+
+
+def merge_forwarded_claims(claims: str | None, forwarded: str | None) -> str | None:
+    """``forwarded`` (a JSON object string) deep-merged over ``claims``."""
+    if not forwarded:
+        return claims
+    if not claims:
+        return forwarded
+    merged = _deep_merge(
+        parse_claims_object(claims, name="claims"),
+        parse_claims_object(forwarded, name="forwarded_client_claims"),
+    )
+    return json.dumps(merged)
+
+
+def _deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for name, value in overlay.items():
+        below = merged.get(name)
+        if isinstance(below, dict) and isinstance(value, dict):
+            merged[name] = _deep_merge(below, value)
+        else:
+            merged[name] = value
+    return merged

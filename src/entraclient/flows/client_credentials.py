@@ -21,7 +21,7 @@ from typing import Any
 from entraclient.cache.schema import AccessTokenRecord, Entry
 from entraclient.cache.token_cache import AccessTokenQuery
 from entraclient.errors import FlowError, TransportError
-from entraclient.flows.claims import merge_claims
+from entraclient.flows.claims import merge_claims, merge_forwarded_claims
 from entraclient.flows.context import AppContext
 from entraclient.flows.discovery import AuthorityEndpoints, EndpointResolver
 from entraclient.flows.regions import RegionalEndpoints
@@ -91,7 +91,9 @@ def _request_token(
     request: ClientCredentialsRequest,
     post_to: str | None = None,
 ) -> Flow[TokenResponse]:
-    claims = merge_claims(app.client_capabilities, request.claims_challenge)
+    claims = merge_forwarded_claims(
+        merge_claims(app.client_capabilities, request.claims_challenge), request.extra_claims
+    )
     grant_fields = pairs(
         [
             ("scope", wire_scope(request.scopes)),

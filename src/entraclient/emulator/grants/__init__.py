@@ -26,6 +26,7 @@ class TokenRequest:
     form: Mapping[str, str] = field(repr=False)
     client: AuthenticatedClient
     now: float
+    capabilities: tuple[str, ...] = ()
 
 
 GrantHandler = Callable[[EmulatorContext, TokenRequest], dict[str, object]]

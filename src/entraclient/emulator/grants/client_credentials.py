@@ -5,7 +5,9 @@ Invariants:
 * Only a specific tenant may issue app-only tokens (AADSTS50059 for the aliases).
 * The scope is exactly one ``{resource}/.default``; the token's ``roles`` are the app roles
   of that resource granted to the client (none granted: a token without ``roles``, as Entra).
-* The answer has no ``scope``, ``refresh_token``, ``id_token`` or ``client_info``.
+* The answer has no ``scope``, ``refresh_token``, ``id_token`` or ``client_info``; it has
+  ``refresh_in`` only for an app given one (``Emulator.set_refresh_in``).
+* Capabilities sent in ``claims`` (``CP1``) become the token's ``xms_cc`` claim.
 """
 
 from __future__ import annotations
@@ -37,11 +39,16 @@ def grant_client_credentials(context: EmulatorContext, request: TokenRequest) ->
         auth_method=request.client.method,
         audience=api.app_id if resource.lower() == api.app_id else api.app_id_uri,
         roles=context.directory.granted_roles(app, api),
+        capabilities=request.capabilities,
     )
     claims = app_token_claims(grant, host=request.host, now=request.now)
-    return {
+    body: dict[str, object] = {
         "token_type": "Bearer",
         "expires_in": APP_TOKEN_LIFETIME,
         "ext_expires_in": APP_TOKEN_LIFETIME,
         "access_token": context.signer.sign(claims),
     }
+    refresh_in = context.directory.refresh_in_of(app)
+    if refresh_in is not None:
+        body["refresh_in"] = refresh_in
+    return body
