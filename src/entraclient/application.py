@@ -39,7 +39,7 @@ from entraclient.flows.client_credentials import (
 )
 from entraclient.flows.context import AppContext
 from entraclient.flows.discovery import EndpointResolver
-from entraclient.http.driver import Flow, run_sync
+from entraclient.http.driver import Flow, SyncDriver
 from entraclient.http.transport import HttpClientTransport, RequestsTransport, SyncTransport
 from entraclient.scopes import RESERVED_SCOPES, validate_scopes
 from entraclient.telemetry import Telemetry, new_correlation_id
@@ -100,7 +100,7 @@ class ClientApplication:
         self.http_cache = check_http_cache(http_cache)
         self._check_allow_broker(allow_broker)
         self.enable_pii_log = check_optional_bool(enable_pii_log, "enable_pii_log", default=False)
-        self._transport = self._build_transport(http_client)
+        self._driver = SyncDriver(self._build_transport(http_client))
         self._resolver = EndpointResolver(self.authority, self._instance_discovery)
         self._context = AppContext(
             client_id=self.client_id,
@@ -136,7 +136,7 @@ class ClientApplication:
     def _run(self, flow: Flow[dict[str, Any]]) -> dict[str, Any]:
         """Drive ``flow``; a flow failure becomes its error dict here and nowhere else."""
         try:
-            return run_sync(flow, self._transport)
+            return self._driver.run(flow)
         except FlowError as failure:
             result = failure.result()
             logger.info("token request failed: %s", result.get("error"))

@@ -38,6 +38,8 @@ from entraclient.emulator.routing import HostRouter, RoutingAdapter, routed_sess
 from entraclient.emulator.signing import TokenSigner
 
 if TYPE_CHECKING:
+    import httpx
+
     from entraclient.emulator.server import BackgroundServer
     from entraclient.emulator.tls import ServerTls
 
@@ -268,6 +270,12 @@ class Emulator:
     def http_client(self) -> requests.Session:
         """A ``requests.Session`` that reaches this emulator under the real Entra host names."""
         return routed_session(self.routing_adapter())
+
+    def async_http_client(self) -> httpx.AsyncClient:
+        """An ``httpx.AsyncClient`` that reaches this emulator under the real host names."""
+        from entraclient.emulator.async_routing import routed_async_client
+
+        return routed_async_client(self.router(), self.ca_path)
 
     # -- request log -----------------------------------------------------------------------
 
