@@ -43,7 +43,7 @@ from entraclient.flows.context import AppContext
 from entraclient.flows.discovery import EndpointResolver
 from entraclient.flows.regions import RegionalEndpoints
 from entraclient.flows.removal import remove_app_tokens
-from entraclient.http.driver import Flow, run_sync
+from entraclient.http.driver import Flow, SyncDriver
 from entraclient.http.http_cache import CachingTransport
 from entraclient.http.transport import HttpClientTransport, RequestsTransport, SyncTransport
 from entraclient.region import ATTEMPT_REGION_DISCOVERY, DISABLE_MSAL_FORCE_REGION, choose_region
@@ -109,7 +109,7 @@ class ClientApplication:
         self.http_cache = check_http_cache(http_cache)
         self._check_allow_broker(allow_broker)
         self.enable_pii_log = check_optional_bool(enable_pii_log, "enable_pii_log", default=False)
-        self._transport = self._build_transport(http_client)
+        self._driver = SyncDriver(self._build_transport(http_client))
         self._resolver = EndpointResolver(self.authority, self._instance_discovery)
         self._aliases = AliasResolver(self.authority, self._instance_discovery)
         self._regional = RegionalEndpoints(
@@ -162,7 +162,7 @@ class ClientApplication:
     def _run(self, flow: Flow[dict[str, Any]]) -> dict[str, Any]:
         """Drive ``flow``; a flow failure becomes its error dict here and nowhere else."""
         try:
-            return run_sync(flow, self._transport)
+            return self._driver.run(flow)
         except FlowError as failure:
             result = failure.result()
             logger.info("token request failed: %s", result.get("error"))
@@ -262,4 +262,4 @@ class ConfidentialClientApplication(ClientApplication):
         Other clients' tokens, user tokens and tokens cached per ``fmi_path`` or
         ``forwarded_client_claims`` stay (as in MSAL Python).
         """
-        run_sync(remove_app_tokens(self._context, self._aliases), self._transport)
+        self._driver.run(remove_app_tokens(self._context, self._aliases))

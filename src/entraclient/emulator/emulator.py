@@ -44,6 +44,8 @@ from entraclient.emulator.routing import HostRouter, RoutingAdapter, routed_sess
 from entraclient.emulator.signing import TokenSigner
 
 if TYPE_CHECKING:
+    import httpx
+
     from entraclient.emulator.server import BackgroundServer
     from entraclient.emulator.tls import ServerTls
 
@@ -336,6 +338,12 @@ class Emulator:
     def clear_faults(self) -> None:
         """Drop failures that :meth:`fail_next_token_requests` left pending."""
         self._context.faults.clear()
+
+    def async_http_client(self) -> httpx.AsyncClient:
+        """An ``httpx.AsyncClient`` that reaches this emulator under the real host names."""
+        from entraclient.emulator.async_routing import routed_async_client
+
+        return routed_async_client(self.router(), self.ca_path)
 
     # -- request log -----------------------------------------------------------------------
 
