@@ -31,7 +31,7 @@ from entraclient.config import (
     choose_instance_discovery,
 )
 from entraclient.credentials import ClientAuthentication, load_client_credential
-from entraclient.errors import FlowError
+from entraclient.errors import FlowError, TransportError
 from entraclient.flows.claims import parse_claims_object
 from entraclient.flows.client_credentials import (
     ClientCredentialsRequest,
@@ -39,7 +39,9 @@ from entraclient.flows.client_credentials import (
 )
 from entraclient.flows.context import AppContext
 from entraclient.flows.discovery import EndpointResolver
+from entraclient.http.correlation import CorrelationRecorder
 from entraclient.http.driver import Flow, run_sync
+from entraclient.http.throttling import ThrottleState, ThrottlingTransport
 from entraclient.http.transport import HttpClientTransport, RequestsTransport, SyncTransport
 from entraclient.scopes import RESERVED_SCOPES, validate_scopes
 from entraclient.telemetry import Telemetry, new_correlation_id
@@ -108,10 +110,15 @@ class ClientApplication:
             credential=self._credential,
             cache=self.token_cache,
             telemetry=Telemetry(self.app_name, self.app_version),
-            clock=time.time,
+            clock=self._now,
             client_capabilities=self.client_capabilities,
             exclude_scopes=self.exclude_scopes,
+            pii_logging=self.enable_pii_log,
         )
+
+    def _now(self) -> float:
+        """The clock every flow and wrapper of this application reads (epoch seconds)."""
+        return time.time()
 
     def _load_credential(self, client_credential: Any) -> ClientAuthentication | None:
         return load_client_credential(client_credential)
@@ -129,18 +136,43 @@ class ClientApplication:
         return excluded
 
     def _build_transport(self, http_client: Any) -> SyncTransport:
+        # Throttling is outermost, so a held request reaches no other layer.
+        self._throttle_state = ThrottleState(self._now)
+        return ThrottlingTransport(
+            self._base_transport(http_client),
+            self._throttle_state,
+            pii_logging=self.enable_pii_log,
+        )
+
+    def _base_transport(self, http_client: Any) -> SyncTransport:
         if http_client is not None:
             return HttpClientTransport(http_client)
         return RequestsTransport(verify=self._verify, proxies=self._proxies, timeout=self._timeout)
 
     def _run(self, flow: Flow[dict[str, Any]]) -> dict[str, Any]:
         """Drive ``flow``; a flow failure becomes its error dict here and nowhere else."""
+        recorder = CorrelationRecorder(self._transport)
         try:
-            return run_sync(flow, self._transport)
+            return run_sync(flow, recorder)
         except FlowError as failure:
             result = failure.result()
-            logger.info("token request failed: %s", result.get("error"))
+            if recorder.correlation_id:
+                result.setdefault("correlation_id", recorder.correlation_id)
+            logger.info(
+                "token request failed: error=%s correlation_id=%s",
+                result.get("error"),
+                result.get("correlation_id"),
+            )
+            if self.enable_pii_log:
+                logger.debug("error_description: %s", result.get("error_description"))
             return result
+        except TransportError as failure:
+            logger.warning(
+                "no answer from the identity provider (%s) correlation_id=%s",
+                type(failure.__cause__).__name__,
+                failure.correlation_id,
+            )
+            raise
 
 
 class ConfidentialClientApplication(ClientApplication):

@@ -11,6 +11,7 @@ Order of work:
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,8 @@ from entraclient.scopes import wire_scope
 
 __all__ = ["ClientCredentialsRequest", "acquire_token_for_client"]
 
+logger = logging.getLogger(__name__)
+
 GRANT_TYPE = "client_credentials"
 
 
@@ -51,7 +54,7 @@ def acquire_token_for_client(
     app: AppContext, resolver: EndpointResolver, request: ClientCredentialsRequest
 ) -> Flow[dict[str, Any]]:
     """Answer ``request`` from the cache, or from the token endpoint."""
-    endpoints = yield from resolver.resolve()
+    endpoints = yield from resolver.resolve(pii_logging=app.pii_logging)
     query = AccessTokenQuery(
         client_id=app.client_id,
         environment=app.authority.environment,
@@ -64,15 +67,23 @@ def acquire_token_for_client(
         now = app.clock()
         cached = app.cache.find_access_token(query, now)
         if cached is not None and not _is_aging(cached, now):
+            logger.debug("app token for %s: cache hit", query.scopes)
             return from_cache(cached, now)
+        logger.debug(
+            "app token for %s: %s", query.scopes, "aging, refreshing" if cached else "cache miss"
+        )
+    else:
+        logger.debug("app token for %s: claims challenge, cache skipped", request.scopes)
     try:
         token = yield from _request_token(app, endpoints, request)
-    except (FlowError, TransportError):
+    except (FlowError, TransportError) as failure:
         if cached is not None:
+            logger.info("refresh failed (%s); returning the cached token", type(failure).__name__)
             return from_cache(cached, app.clock())
         raise
     now = app.clock()
     app.cache.add_access_token(_record(app, endpoints, request, token, now))
+    logger.debug("app token for %s: cached, expires in %d s", request.scopes, token.expires_in)
     return from_identity_provider(token, now)
 
 

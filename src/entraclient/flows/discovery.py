@@ -9,6 +9,7 @@ which tokens are cached.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ from entraclient.errors import ProtocolError
 from entraclient.flows.responses import successful_json
 from entraclient.http.driver import Flow
 from entraclient.http.messages import HttpRequest
+from entraclient.redaction import loggable_url
 
 __all__ = [
     "DEFAULT_INSTANCE_DISCOVERY_URL",
@@ -27,6 +29,8 @@ __all__ = [
 ]
 
 DEFAULT_INSTANCE_DISCOVERY_URL = "https://login.microsoftonline.com/common/discovery/instance"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +122,10 @@ class EndpointResolver:
         """The endpoints if discovery already ran, else ``None``."""
         return self._found
 
-    def resolve(self) -> Flow[AuthorityEndpoints]:
+    def resolve(self, *, pii_logging: bool = False) -> Flow[AuthorityEndpoints]:
         """The endpoints, discovering them on first use."""
         if self._found is None:
+            url = loggable_url(self.authority.discovery_url, pii_shown=pii_logging)
+            logger.debug("discovering the authority's endpoints: %s", url)
             self._found = yield from discover_endpoints(self.authority, self.instance_discovery)
         return self._found
