@@ -2,8 +2,9 @@
 
 Header values are sanitised: a caller-supplied ``app_name`` with a newline cannot inject a
 header, and one with non-ASCII letters cannot make the HTTP library fail (they are
-percent-encoded as UTF-8); values are cut at :data:`MAX_HEADER_VALUE` characters. ``client-request-id`` is fresh for each public call and echoed back by Entra as the
-``correlation_id`` of its errors.
+percent-encoded as UTF-8); values are cut at :data:`MAX_HEADER_VALUE` characters.
+``client-request-id`` is fresh for each public call and echoed back by Entra as the
+``correlation_id`` of its errors; entraclient adds it to the error dicts it builds itself.
 """
 
 from __future__ import annotations
