@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from entraclient.emulator.context import EmulatorContext
 from entraclient.emulator.discovery import DiscoveryEndpoints
+from entraclient.emulator.fault_middleware import FaultMiddleware
 from entraclient.emulator.middleware import CollapseSlashesMiddleware, RequestLogMiddleware
 from entraclient.emulator.token_endpoint import TokenEndpoint
 from entraclient.emulator.web import json_response
@@ -51,6 +52,7 @@ def build_app(context: EmulatorContext) -> Starlette:
         middleware=[
             Middleware(RequestLogMiddleware, log=context.log, clock=context.clock),
             Middleware(CollapseSlashesMiddleware),
+            Middleware(FaultMiddleware, plan=context.faults),
         ],
         exception_handlers={404: _no_such_endpoint, 405: _no_such_endpoint},
     )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from entraclient.emulator.directory import Directory
+from entraclient.emulator.faults import FaultPlan
 from entraclient.emulator.hosts import HostSet
 from entraclient.emulator.request_log import RequestLog
 from entraclient.emulator.signing import TokenSigner
@@ -22,3 +23,4 @@ class EmulatorContext:
     log: RequestLog
     extra_instances: HostSet
     clock: Callable[[], float]
+    faults: FaultPlan = field(default_factory=FaultPlan)

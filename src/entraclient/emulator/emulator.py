@@ -11,6 +11,7 @@ Invariants:
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 import uuid
@@ -32,9 +33,15 @@ from entraclient.emulator.directory import (
     graph_api,
     new_secret_value,
 )
+from entraclient.emulator.faults import Fault, FaultPlan, Injection
 from entraclient.emulator.hosts import LOOPBACK_HOSTS, HostSet
 from entraclient.emulator.request_log import LoggedRequest, RequestLog
-from entraclient.emulator.routing import HostRouter, RoutingAdapter, routed_session
+from entraclient.emulator.routing import (
+    ConnectionRefusals,
+    HostRouter,
+    RoutingAdapter,
+    routed_session,
+)
 from entraclient.emulator.signing import TokenSigner
 
 if TYPE_CHECKING:
@@ -89,11 +96,14 @@ class Emulator:
         self._log = RequestLog()
         self._routed_hosts = HostSet()
         self._instances = HostSet()
+        self._faults = FaultPlan()
+        self._refusals = ConnectionRefusals()
         self._context = EmulatorContext(
-            self._directory, TokenSigner(), self._log, self._instances, clock
+            self._directory, TokenSigner(), self._log, self._instances, clock, self._faults
         )
         self._tls: ServerTls | None = None
         self._server: BackgroundServer | None = None
+        self._dead_socket: socket.socket | None = None
         self._port: int | None = None
         self.sample = self._add_sample()
 
@@ -119,6 +129,8 @@ class Emulator:
                 raise RuntimeError("the emulator is already running")
             self._tls = tls = ServerTls()
         try:
+            self._dead_socket = bind_loopback(self._bind[0], 0)  # bound, never listening
+            self._refusals.dead_address = self._dead_socket.getsockname()[:2]
             sock = bind_loopback(*self._bind)
             self._port = sock.getsockname()[1]
             self._server = BackgroundServer(build_app(self._context), sock, tls.context)
@@ -133,10 +145,13 @@ class Emulator:
         with self._lock:
             server, tls = self._server, self._tls
             self._server = self._tls = None
+            dead, self._dead_socket = self._dead_socket, None
         if server is not None:
             server.stop()
         if tls is not None:
             tls.close()
+        if dead is not None:
+            dead.close()
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -263,11 +278,35 @@ class Emulator:
 
         ``ca_path`` overrides the CA to verify against (only useful to test failures).
         """
-        return RoutingAdapter(self.router(), ca_path or self.ca_path)
+        return RoutingAdapter(
+            self.router(), ca_path or self.ca_path, faults=self._faults, refusals=self._refusals
+        )
 
     def http_client(self) -> requests.Session:
         """A ``requests.Session`` that reaches this emulator under the real Entra host names."""
         return routed_session(self.routing_adapter())
+
+    # -- faults ----------------------------------------------------------------------------
+
+    def inject(
+        self,
+        fault: Fault,
+        *,
+        path: str | None = None,
+        method: str | None = None,
+        host: str | None = None,
+        times: int | None = 1,
+    ) -> Injection:
+        """Misbehave with ``fault`` for the next ``times`` matching requests (``None``: always).
+
+        ``path`` and ``host`` are ``fnmatch`` patterns (``faults.TOKEN_ENDPOINT`` matches
+        every token endpoint); ``None`` matches anything. See :mod:`.faults` for the faults.
+        """
+        return self._faults.inject(fault, path=path, method=method, host=host, times=times)
+
+    def clear_faults(self) -> None:
+        """Disarm every injected fault."""
+        self._faults.clear()
 
     # -- request log -----------------------------------------------------------------------
 
