@@ -39,7 +39,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Literal
 
 from entraclient.http.messages import HttpRequest, HttpResponse
 from entraclient.http.transport import SyncTransport
@@ -61,6 +61,8 @@ CAPACITY = 1024
 DEFAULT_HOLD = 5.0
 MAX_HOLD = 3600.0
 REFUSAL_HOLD = 60.0
+Rule = Literal["retry", "refusal"]
+RULES: tuple[Rule, ...] = ("retry", "refusal")
 REFUSED_GRANT_ERRORS = frozenset({"invalid_grant", "interaction_required"})
 _CLIENT_AUTH_FIELDS = frozenset({"client_secret", "client_assertion", "client_assertion_type"})
 _KEPT_ERROR_MEMBERS = ("error", "error_codes", "suberror", "claims", "error_uri")
@@ -107,14 +109,14 @@ class ThrottleState:
         with self._lock:
             return len(self._holds)
 
-    def key(self, request: HttpRequest, *, with_claims: bool) -> str:
-        """An opaque key naming ``request`` (its credential never counts, ``claims`` may)."""
+    def key(self, request: HttpRequest, rule: Rule) -> str:
+        """An opaque key naming ``request`` under ``rule`` (``claims`` counts for refusals)."""
         fields = sorted(
             (name, value)
             for name, value in request.form or ()
-            if name not in _CLIENT_AUTH_FIELDS and (with_claims or name != "claims")
+            if name not in _CLIENT_AUTH_FIELDS and (rule == "refusal" or name != "claims")
         )
-        material = json.dumps([request.method, request.url, list(request.query), fields])
+        material = json.dumps([rule, request.method, request.url, list(request.query), fields])
         return hmac.new(self._key, material.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def find(self, key: str) -> _Hold | None:
@@ -158,8 +160,8 @@ class ThrottlingTransport:
 
     def send(self, request: HttpRequest) -> HttpResponse:
         """Answer from a live hold, or send ``request`` and hold it if its answer says so."""
-        for with_claims in (False, True):
-            hold = self.state.find(self.state.key(request, with_claims=with_claims))
+        for rule in RULES:
+            hold = self.state.find(self.state.key(request, rule))
             if hold is not None:
                 return self._held_answer(request, hold)
         response = self.inner.send(request)
@@ -172,13 +174,13 @@ class ThrottlingTransport:
             wait = parse_retry_after(response.header("retry-after"), self.state.clock())
             seconds = DEFAULT_HOLD if wait is None else wait
             if seconds > 0:
-                key = self.state.key(request, with_claims=False)
+                key = self.state.key(request, "retry")
                 self.state.hold(key, seconds, status, {"error": "temporarily_unavailable"})
                 self._log_hold(request, status, seconds)
         elif status == 400 and response.header("retry-after") is None:
             refusal = _refused_grant(response)
             if refusal is not None:
-                key = self.state.key(request, with_claims=True)
+                key = self.state.key(request, "refusal")
                 self.state.hold(key, REFUSAL_HOLD, status, refusal)
                 self._log_hold(request, status, REFUSAL_HOLD)
 

@@ -64,10 +64,18 @@ def connection_retry_policy(connect_retries: int = 1) -> Retry:
 
     Only failures before the request went out are retried (refused, DNS, connect timeout):
     a read timeout or a reset afterwards is not, since the server may have acted on it, and
-    statuses are left to the throttling layer.
+    statuses are left to the throttling layer (urllib3 would otherwise sleep for the
+    ``Retry-After`` of a 503 to a GET, then fail).
     """
     return Retry(
-        total=connect_retries, connect=connect_retries, read=False, redirect=0, status=0, other=0
+        total=connect_retries,
+        connect=connect_retries,
+        read=False,
+        redirect=0,
+        status=0,
+        other=0,
+        respect_retry_after_header=False,
+        raise_on_status=False,
     )
 
 
