@@ -91,11 +91,11 @@ def _request_token(
     app: AppContext, endpoints: AuthorityEndpoints, request: ClientCredentialsRequest
 ) -> Flow[TokenResponse]:
     claims = merge_claims(app.client_capabilities, request.claims_challenge)
-    grant_fields = pairs(
+    grant_fields = pairs(  # in MSAL Python's order, so the two send identical bodies
         [
-            ("scope", wire_scope(request.scopes)),
-            ("claims", claims),
             ("fmi_path", request.fmi_path),
+            ("claims", claims),
+            ("scope", wire_scope(request.scopes)),
         ]
     )
     extra = {"fmi_path": request.fmi_path} if request.fmi_path else None

@@ -42,12 +42,15 @@ def build_token_request(
         context = {"client_id": app.client_id, "token_endpoint": token_endpoint}
         context.update(assertion_context or {})
         auth = app.credential.form_fields(token_endpoint, app.clock(), context)
+    # MSAL Python's order (PROTOCOL.md §5.1): the assertion itself comes before client_info.
+    assertion = tuple(field for field in auth if field[0] == "client_assertion")
     form = pairs(
         [
             ("client_id", app.client_id),
             ("grant_type", grant_type),
+            *assertion,
             ("client_info", "1"),
-            *auth,
+            *(field for field in auth if field[0] != "client_assertion"),
             *grant_fields,
         ]
     )
