@@ -55,7 +55,7 @@ def test_logs_say_what_happened_without_pii_by_default(
     sample = entra_emulator.sample
     for pii in (sample.tenant.id, sample.tenant.domain):
         assert pii not in text
-    for secret in (sample.app.secret, *tokens):
+    for secret in (str(sample.app.secret), *tokens):
         assert secret not in text
     assert "error_description" not in text  # it may carry names: only with PII logging
 
@@ -68,7 +68,7 @@ def test_pii_logging_shows_tenants_and_error_descriptions_but_no_secret(
     text = "\n".join(r.getMessage() for r in _entraclient_records(caplog))
     assert entra_emulator.sample.tenant.domain in text
     assert "error_description: AADSTS500011" in text
-    for secret in (entra_emulator.sample.app.secret, *tokens):
+    for secret in (str(entra_emulator.sample.app.secret), *tokens):
         assert secret not in text
 
 

@@ -58,6 +58,7 @@ def world() -> Iterator[SuiteWorld]:
         app = emu.add_app(tenant)
         api = emu.add_api(tenant, roles=["Things.Read"])
         emu.grant_app_roles(app, api, ["Things.Read"])
+        assert app.secret is not None
         yield SuiteWorld(emu, tenant, app, api, secrets={app.secret})
 
 
