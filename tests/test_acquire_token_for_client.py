@@ -16,7 +16,9 @@ import pytest
 
 from entraclient import ConfidentialClientApplication, SerializableTokenCache, TokenCache
 from entraclient.emulator import Emulator
+from tests.clocked import ClockedApp, real_time_clock
 from tests.emulator.support import Daemon
+from tests.flows.scripted import FakeClock
 
 CP1_ONLY = '{"access_token": {"xms_cc": {"values": ["CP1"]}}}'
 
@@ -39,6 +41,16 @@ def make_app(emu: Emulator, daemon: Daemon, **overrides: Any) -> ConfidentialCli
     arguments.update(overrides)
     client_id = arguments.pop("client_id", daemon.app.client_id)
     return ConfidentialClientApplication(client_id, **arguments)
+
+
+def clocked_app(emu: Emulator, daemon: Daemon, clock: FakeClock, **overrides: Any) -> ClockedApp:
+    arguments: dict[str, Any] = {
+        "client_credential": daemon.app.secret,
+        "authority": f"https://login.microsoftonline.com/{daemon.tenant.domain}",
+        "http_client": emu.http_client(),
+    }
+    arguments.update(overrides)
+    return ClockedApp(daemon.app.client_id, clock=clock, **arguments)
 
 
 def token_claims(result: dict[str, Any]) -> dict[str, Any]:
@@ -170,7 +182,8 @@ def test_an_aging_token_is_kept_when_the_refresh_fails(
 ) -> None:
     entra_emulator.set_refresh_in(daemon.app, 1800)
     cache = SerializableTokenCache()
-    app = make_app(entra_emulator, daemon, token_cache=cache)
+    clock = real_time_clock()
+    app = clocked_app(entra_emulator, daemon, clock, token_cache=cache)
     scope = [daemon.api.default_scope]
     first = app.acquire_token_for_client(scope)
     _rewrite_access_tokens(cache, refresh_on=int(time.time()) - 1)
@@ -179,6 +192,10 @@ def test_an_aging_token_is_kept_when_the_refresh_fails(
     assert fallback["token_source"] == "cache"
     assert fallback["access_token"] == first["access_token"]
     assert [r.status for r in entra_emulator.token_requests()] == [200, status]
+    # The failed refresh is throttled for a few seconds: still the cached token, no request.
+    assert app.acquire_token_for_client(scope)["token_source"] == "cache"
+    assert len(entra_emulator.token_requests()) == 2
+    clock.advance(6)
     recovered = app.acquire_token_for_client(scope)
     assert recovered["token_source"] == "identity_provider"
 
@@ -187,7 +204,8 @@ def test_a_token_near_expiry_is_never_returned_even_when_the_idp_fails(
     entra_emulator: Emulator, daemon: Daemon
 ) -> None:
     cache = SerializableTokenCache()
-    app = make_app(entra_emulator, daemon, token_cache=cache)
+    clock = real_time_clock()
+    app = clocked_app(entra_emulator, daemon, clock, token_cache=cache)
     scope = [daemon.api.default_scope]
     app.acquire_token_for_client(scope)
     _rewrite_access_tokens(cache, expires_on=int(time.time()) + 120)
@@ -195,9 +213,11 @@ def test_a_token_near_expiry_is_never_returned_even_when_the_idp_fails(
     result = app.acquire_token_for_client(scope)
     assert result["error"] == "temporarily_unavailable"
     assert "access_token" not in result
+    clock.advance(6)
     _rewrite_access_tokens(cache, expires_on=int(time.time()) - 10)
     entra_emulator.fail_next_token_requests(1)
     assert "access_token" not in app.acquire_token_for_client(scope)
+    clock.advance(6)
     assert app.acquire_token_for_client(scope)["token_source"] == "identity_provider"
 
 

@@ -32,7 +32,7 @@ from entraclient.config import (
     choose_instance_discovery,
 )
 from entraclient.credentials import ClientAuthentication, load_client_credential
-from entraclient.errors import FlowError
+from entraclient.errors import FlowError, TransportError
 from entraclient.flows.aliases import AliasResolver
 from entraclient.flows.claims import parse_claims_object
 from entraclient.flows.client_credentials import (
@@ -43,8 +43,10 @@ from entraclient.flows.context import AppContext
 from entraclient.flows.discovery import EndpointResolver
 from entraclient.flows.regions import RegionalEndpoints
 from entraclient.flows.removal import remove_app_tokens
+from entraclient.http.correlation import CorrelationRecorder
 from entraclient.http.driver import Flow, SyncDriver
 from entraclient.http.http_cache import CachingTransport
+from entraclient.http.throttling import ThrottleState, ThrottlingTransport
 from entraclient.http.transport import HttpClientTransport, RequestsTransport, SyncTransport
 from entraclient.region import ATTEMPT_REGION_DISCOVERY, DISABLE_MSAL_FORCE_REGION, choose_region
 from entraclient.scopes import RESERVED_SCOPES, validate_scopes
@@ -126,10 +128,15 @@ class ClientApplication:
             credential=self._credential,
             cache=self.token_cache,
             telemetry=Telemetry(self.app_name, self.app_version),
-            clock=time.time,
+            clock=self._now,
             client_capabilities=self.client_capabilities,
             exclude_scopes=self.exclude_scopes,
+            pii_logging=self.enable_pii_log,
         )
+
+    def _now(self) -> float:
+        """The clock every flow and wrapper of this application reads (epoch seconds)."""
+        return time.time()
 
     def _load_credential(self, client_credential: Any) -> ClientAuthentication | None:
         return load_client_credential(
@@ -149,6 +156,17 @@ class ClientApplication:
         return excluded
 
     def _build_transport(self, http_client: Any) -> SyncTransport:
+        # Throttling is outermost, so a held request reaches no other layer; the HTTP cache
+        # answers discovery GETs from memory before the network transport.
+        self._throttle_state = ThrottleState(self._now)
+        store = self.http_cache if self.http_cache is not None else {}
+        return ThrottlingTransport(
+            CachingTransport(self._base_transport(http_client), store, self._now),
+            self._throttle_state,
+            pii_logging=self.enable_pii_log,
+        )
+
+    def _base_transport(self, http_client: Any) -> SyncTransport:
         transport: SyncTransport
         if http_client is not None:
             transport = HttpClientTransport(http_client)
@@ -156,17 +174,32 @@ class ClientApplication:
             transport = RequestsTransport(
                 verify=self._verify, proxies=self._proxies, timeout=self._timeout
             )
-        store = self.http_cache if self.http_cache is not None else {}
-        return CachingTransport(transport, store, time.time)
+        return transport
 
     def _run(self, flow: Flow[dict[str, Any]]) -> dict[str, Any]:
         """Drive ``flow``; a flow failure becomes its error dict here and nowhere else."""
+        recorder = CorrelationRecorder()
         try:
-            return self._driver.run(flow)
+            return self._driver.run(recorder.watch(flow))
         except FlowError as failure:
             result = failure.result()
-            logger.info("token request failed: %s", result.get("error"))
+            if recorder.correlation_id:
+                result.setdefault("correlation_id", recorder.correlation_id)
+            logger.info(
+                "token request failed: error=%s correlation_id=%s",
+                result.get("error"),
+                result.get("correlation_id"),
+            )
+            if self.enable_pii_log:
+                logger.debug("error_description: %s", result.get("error_description"))
             return result
+        except TransportError as failure:
+            logger.warning(
+                "no answer from the identity provider (%s) correlation_id=%s",
+                type(failure.__cause__).__name__,
+                failure.correlation_id,
+            )
+            raise
 
 
 class ConfidentialClientApplication(ClientApplication):

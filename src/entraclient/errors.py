@@ -37,7 +37,12 @@ class TransportError(EntraClientError):
     """A request got no HTTP answer: connection refused or reset, timeout, TLS failure.
 
     Raised after the transport's retry policy; ``__cause__`` is the underlying exception.
+    ``correlation_id`` is the ``client-request-id`` the request carried, if it had one.
     """
+
+    def __init__(self, message: str, *, correlation_id: str | None = None) -> None:
+        super().__init__(message)
+        self.correlation_id = correlation_id
 
 
 class FlowError(EntraClientError):

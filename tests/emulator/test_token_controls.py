@@ -8,7 +8,7 @@ import jwt
 import pytest
 
 from entraclient.emulator import Emulator
-from entraclient.emulator.faults import TokenFaults
+from entraclient.emulator.outages import TokenFaults
 
 from .support import CheckEntraError, Daemon, PostToken
 

@@ -32,6 +32,12 @@ class CountingTransport:
         return self.responses.pop(0)
 
 
+FIRST = '{"token_endpoint": "first"}'
+SECOND = '{"token_endpoint": "second"}'
+FRESH = '{"token_endpoint": "fresh"}'
+DOC = '{"token_endpoint": "doc"}'
+
+
 def ok(text: str = '{"token_endpoint": "x"}', **headers: str) -> HttpResponse:
     return HttpResponse.build(200, text, {"Content-Type": "application/json", **headers})
 
@@ -46,30 +52,30 @@ def _cached(
 
 
 def test_a_successful_get_is_answered_from_the_store_the_second_time() -> None:
-    transport, inner, _, _ = _cached(ok("first"), ok("second"))
-    assert transport.send(CONFIG).text == "first"
+    transport, inner, _, _ = _cached(ok(FIRST), ok(SECOND))
+    assert transport.send(CONFIG).text == FIRST
     again = transport.send(CONFIG)
-    assert (again.status_code, again.text) == (200, "first")
+    assert (again.status_code, again.text) == (200, FIRST)
     assert again.header("content-type") == "application/json"
     assert len(inner.sent) == 1
 
 
 def test_entries_live_24_hours() -> None:
-    transport, inner, _, clock = _cached(ok("first"), ok("second"))
+    transport, inner, _, clock = _cached(ok(FIRST), ok(SECOND))
     transport.send(CONFIG)
     clock.advance(CACHE_LIFETIME - 1)
-    assert transport.send(CONFIG).text == "first"
+    assert transport.send(CONFIG).text == FIRST
     clock.advance(1)
-    assert transport.send(CONFIG).text == "second"
+    assert transport.send(CONFIG).text == SECOND
     assert len(inner.sent) == 2
 
 
 def test_query_is_part_of_the_key() -> None:
-    transport, _, _, _ = _cached(ok("a"), ok("b"))
+    transport, _, _, _ = _cached(ok(FIRST), ok(SECOND))
     url = "https://login.microsoftonline.com/common/discovery/instance"
     first = HttpRequest("GET", url, query=(("api-version", "1.0"),))
     second = HttpRequest("GET", url, query=(("api-version", "1.1"),))
-    assert [transport.send(first).text, transport.send(second).text] == ["a", "b"]
+    assert [transport.send(first).text, transport.send(second).text] == [FIRST, SECOND]
     assert cache_key(first) != cache_key(second)
     assert cache_key(first).endswith(f"{url}?api-version=1.0")
 
@@ -98,7 +104,7 @@ def test_posts_are_never_cached() -> None:
 
 
 def test_only_plain_values_are_stored_and_no_unlisted_header() -> None:
-    transport, _, store, _ = _cached(ok("doc", **{"Set-Cookie": "fpc=abc", "x-ms-request-id": "1"}))
+    transport, _, store, _ = _cached(ok(DOC, **{"Set-Cookie": "fpc=abc", "x-ms-request-id": "1"}))
     transport.send(CONFIG)
     (value,) = store.values()
 
@@ -112,11 +118,11 @@ def test_only_plain_values_are_stored_and_no_unlisted_header() -> None:
 
 
 def test_the_store_survives_a_pickle_round_trip() -> None:
-    transport, _, store, clock = _cached(ok("doc"))
+    transport, _, store, clock = _cached(ok(DOC))
     transport.send(CONFIG)
     restored = pickle.loads(pickle.dumps(store))
     second, inner, _, _ = _cached(store=restored, clock=clock)
-    assert second.send(CONFIG).text == "doc"
+    assert second.send(CONFIG).text == DOC
     assert inner.sent == []
 
 
@@ -149,11 +155,11 @@ VALID_EXPIRY = int(FakeClock().now) + 3600
 )
 def test_a_corrupt_or_foreign_value_is_ignored_and_replaced(value: object) -> None:
     store: dict[str, Any] = {cache_key(CONFIG): value}
-    transport, inner, _, _ = _cached(ok("fresh"), store=store)
-    assert transport.send(CONFIG).text == "fresh"
+    transport, inner, _, _ = _cached(ok(FRESH), store=store)
+    assert transport.send(CONFIG).text == FRESH
     assert len(inner.sent) == 1
-    assert store[cache_key(CONFIG)][3] == "fresh"
-    assert transport.send(CONFIG).text == "fresh"
+    assert store[cache_key(CONFIG)][3] == FRESH
+    assert transport.send(CONFIG).text == FRESH
     assert len(inner.sent) == 1
 
 
@@ -166,10 +172,10 @@ def test_a_corrupt_or_foreign_value_is_ignored_and_replaced(value: object) -> No
 )
 def test_any_stored_value_is_either_a_valid_snapshot_or_ignored(value: object) -> None:
     store: dict[str, Any] = {cache_key(CONFIG): value}
-    transport, inner, _, _ = _cached(ok("fresh"), store=store)
+    transport, inner, _, _ = _cached(ok(FRESH), store=store)
     response = transport.send(CONFIG)
     assert isinstance(response, HttpResponse)
-    assert response.text == "fresh" or inner.sent == []
+    assert response.text == FRESH or inner.sent == []
 
 
 def test_a_failing_store_costs_a_request_not_a_result() -> None:
@@ -180,13 +186,13 @@ def test_a_failing_store_costs_a_request_not_a_result() -> None:
         def __setitem__(self, key: str, value: Any) -> None:
             raise OSError("disk gone")
 
-    transport, _, _, _ = _cached(ok("a"), ok("b"), store=Broken())
-    assert [transport.send(CONFIG).text, transport.send(CONFIG).text] == ["a", "b"]
+    transport, _, _, _ = _cached(ok(FIRST), ok(SECOND), store=Broken())
+    assert [transport.send(CONFIG).text, transport.send(CONFIG).text] == [FIRST, SECOND]
 
 
 def test_a_full_store_drops_expired_then_soonest_expiring_entries_of_ours() -> None:
     clock = FakeClock()
-    inner = CountingTransport(*(ok(str(i)) for i in range(5)))
+    inner = CountingTransport(*(ok(f'{{"n": {i}}}') for i in range(5)))
     store: dict[str, Any] = {"someone else's key": "kept"}
     transport = CachingTransport(inner, store, clock, max_entries=3)
     requests = [HttpRequest("GET", f"{CONFIG_URL}?n={i}") for i in range(4)]
@@ -202,3 +208,34 @@ def test_a_full_store_drops_expired_then_soonest_expiring_entries_of_ours() -> N
     transport.send(requests[3])  # full again: the unusable entry goes first
     assert cache_key(requests[1]) not in store
     assert cache_key(requests[2]) in store and cache_key(requests[3]) in store
+
+
+@pytest.mark.parametrize(
+    ("status", "text", "content_type"),
+    [
+        (200, '{"error": "server_error"}', "application/json"),
+        (200, "<html>maintenance</html>", "text/html"),
+        (200, '{"token_endpoint": ', "application/json"),
+        (200, "[1, 2]", "application/json"),
+        (200, "", "application/json"),
+        (200, "West US 2 and more", "text/plain"),
+        (203, '{"error": "x"}', "application/json"),
+    ],
+)
+def test_a_malformed_success_is_passed_on_but_never_stored(
+    status: int, text: str, content_type: str
+) -> None:
+    malformed = HttpResponse.build(status, text, {"Content-Type": content_type})
+    transport, inner, store, _ = _cached(malformed, ok(FIRST))
+    assert transport.send(CONFIG).text == text
+    assert store == {}
+    assert transport.send(CONFIG).text == FIRST
+    assert len(inner.sent) == 2
+
+
+def test_a_plain_text_region_is_stored() -> None:
+    region = HttpResponse.build(200, "westus2", {"Content-Type": "text/plain; charset=utf-8"})
+    transport, inner, _, _ = _cached(region)
+    transport.send(CONFIG)
+    assert transport.send(CONFIG).text == "westus2"
+    assert len(inner.sent) == 1

@@ -13,6 +13,7 @@ from entraclient.emulator.adfs import adfs_routes
 from entraclient.emulator.b2c import b2c_routes
 from entraclient.emulator.context import EmulatorContext
 from entraclient.emulator.discovery import DiscoveryEndpoints
+from entraclient.emulator.fault_middleware import FaultMiddleware
 from entraclient.emulator.imds import imds_routes
 from entraclient.emulator.middleware import CollapseSlashesMiddleware, RequestLogMiddleware
 from entraclient.emulator.token_endpoint import TokenEndpoint
@@ -57,6 +58,7 @@ def build_app(context: EmulatorContext) -> Starlette:
         middleware=[
             Middleware(RequestLogMiddleware, log=context.log, clock=context.clock),
             Middleware(CollapseSlashesMiddleware),
+            Middleware(FaultMiddleware, plan=context.faults),
         ],
         exception_handlers={404: _no_such_endpoint, 405: _no_such_endpoint},
     )

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 from entraclient.emulator.adfs_farms import AdfsFarms
 from entraclient.emulator.directory import Directory
-from entraclient.emulator.faults import TokenFaults
+from entraclient.emulator.faults import FaultPlan
 from entraclient.emulator.hosts import HostSet
+from entraclient.emulator.outages import TokenFaults
 from entraclient.emulator.regional import RegionSettings
 from entraclient.emulator.request_log import RequestLog
 from entraclient.emulator.signing import TokenSigner
@@ -28,4 +29,5 @@ class EmulatorContext:
     clock: Callable[[], float]
     regions: RegionSettings = field(default_factory=RegionSettings)
     adfs_farms: AdfsFarms = field(default_factory=AdfsFarms)
-    faults: TokenFaults = field(default_factory=TokenFaults)
+    outages: TokenFaults = field(default_factory=TokenFaults)
+    faults: FaultPlan = field(default_factory=FaultPlan)

@@ -11,6 +11,7 @@ Invariants:
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 import uuid
@@ -38,9 +39,15 @@ from entraclient.emulator.directory import (
     graph_api,
     new_secret_value,
 )
+from entraclient.emulator.faults import Fault, FaultPlan, Injection
 from entraclient.emulator.hosts import LOOPBACK_HOSTS, HostSet
 from entraclient.emulator.request_log import LoggedRequest, RequestLog
-from entraclient.emulator.routing import HostRouter, RoutingAdapter, routed_session
+from entraclient.emulator.routing import (
+    ConnectionRefusals,
+    HostRouter,
+    RoutingAdapter,
+    routed_session,
+)
 from entraclient.emulator.signing import TokenSigner
 
 if TYPE_CHECKING:
@@ -97,11 +104,14 @@ class Emulator:
         self._log = RequestLog()
         self._routed_hosts = HostSet()
         self._instances = HostSet()
+        self._faults = FaultPlan()
+        self._refusals = ConnectionRefusals()
         self._context = EmulatorContext(
-            self._directory, TokenSigner(), self._log, self._instances, clock
+            self._directory, TokenSigner(), self._log, self._instances, clock, faults=self._faults
         )
         self._tls: ServerTls | None = None
         self._server: BackgroundServer | None = None
+        self._dead_socket: socket.socket | None = None
         self._port: int | None = None
         self.sample = self._add_sample()
 
@@ -127,6 +137,8 @@ class Emulator:
                 raise RuntimeError("the emulator is already running")
             self._tls = tls = ServerTls()
         try:
+            self._dead_socket = bind_loopback(self._bind[0], 0)  # bound, never listening
+            self._refusals.dead_address = self._dead_socket.getsockname()[:2]
             sock = bind_loopback(*self._bind)
             self._port = sock.getsockname()[1]
             self._server = BackgroundServer(build_app(self._context), sock, tls.context)
@@ -141,10 +153,13 @@ class Emulator:
         with self._lock:
             server, tls = self._server, self._tls
             self._server = self._tls = None
+            dead, self._dead_socket = self._dead_socket, None
         if server is not None:
             server.stop()
         if tls is not None:
             tls.close()
+        if dead is not None:
+            dead.close()
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -298,7 +313,9 @@ class Emulator:
 
         ``ca_path`` overrides the CA to verify against (only useful to test failures).
         """
-        return RoutingAdapter(self.router(), ca_path or self.ca_path)
+        return RoutingAdapter(
+            self.router(), ca_path or self.ca_path, faults=self._faults, refusals=self._refusals
+        )
 
     def http_client(self) -> requests.Session:
         """A ``requests.Session`` that reaches this emulator under the real Entra host names."""
@@ -333,17 +350,34 @@ class Emulator:
     def fail_next_token_requests(self, count: int = 1, *, status: int = 503) -> None:
         """Answer the next ``count`` token requests with HTTP ``status`` and Entra's
         ``temporarily_unavailable`` body (AADSTS90033), before any other check."""
-        self._context.faults.fail_next(count, status=status)
-
-    def clear_faults(self) -> None:
-        """Drop failures that :meth:`fail_next_token_requests` left pending."""
-        self._context.faults.clear()
+        self._context.outages.fail_next(count, status=status)
 
     def async_http_client(self) -> httpx.AsyncClient:
         """An ``httpx.AsyncClient`` that reaches this emulator under the real host names."""
         from entraclient.emulator.async_routing import routed_async_client
 
         return routed_async_client(self.router(), self.ca_path)
+
+    def inject(
+        self,
+        fault: Fault,
+        *,
+        path: str | None = None,
+        method: str | None = None,
+        host: str | None = None,
+        times: int | None = 1,
+    ) -> Injection:
+        """Misbehave with ``fault`` for the next ``times`` matching requests (``None``: always).
+
+        ``path`` and ``host`` are ``fnmatch`` patterns (``faults.TOKEN_ENDPOINT`` matches
+        every token endpoint); ``None`` matches anything. See :mod:`.faults` for the faults.
+        """
+        return self._faults.inject(fault, path=path, method=method, host=host, times=times)
+
+    def clear_faults(self) -> None:
+        """Disarm every injected fault and pending outage."""
+        self._faults.clear()
+        self._context.outages.clear()
 
     # -- request log -----------------------------------------------------------------------
 

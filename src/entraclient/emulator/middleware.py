@@ -6,6 +6,8 @@ Invariants:
   its answer always finds the request in :class:`~.request_log.RequestLog`.
 * The log keeps the path as the client sent it; routing sees it with ``//`` collapsed
   (MSAL's default authority ``.../common/`` asks for ``/common//v2.0/...``).
+* A request that got no answer at all (an injected fault gave up on it) is logged with
+  status 0 once the emulator is done with it.
 """
 
 from __future__ import annotations
@@ -94,10 +96,18 @@ class RequestLogMiddleware:
             return
         body = await _read_body(receive)
 
+        logged = False
+
         async def send_after_logging(message: Message) -> None:
+            nonlocal logged
             if message["type"] == "http.response.start":
                 record = _logged_request(scope, body, message["status"], self._clock())
                 self._log.append(record)
+                logged = True
             await send(message)
 
-        await self.app(scope, _replaying(body, receive), send_after_logging)
+        try:
+            await self.app(scope, _replaying(body, receive), send_after_logging)
+        finally:
+            if not logged:
+                self._log.append(_logged_request(scope, body, 0, self._clock()))

@@ -1,7 +1,7 @@
 """pytest fixtures for the emulator (registered as a ``pytest11`` entry point).
 
 * ``entra_emulator_session``: one running :class:`~entraclient.emulator.Emulator` per session.
-* ``entra_emulator``: the same emulator, with its request log and pending faults cleared
+* ``entra_emulator``: the same emulator, with its request log cleared and no fault armed
   before each test.
 
 The emulator is imported inside the fixtures, so this plugin loads even where the
@@ -32,7 +32,7 @@ def entra_emulator_session() -> Iterator[Emulator]:
 
 @pytest.fixture
 def entra_emulator(entra_emulator_session: Emulator) -> Emulator:
-    """The session's emulator, with an empty request log and no pending faults."""
+    """The session's emulator, with an empty request log and no fault armed."""
     entra_emulator_session.clear_log()
     entra_emulator_session.clear_faults()
     return entra_emulator_session

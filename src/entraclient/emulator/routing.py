@@ -9,11 +9,15 @@ Invariants:
   emulator's CA, which the adapter passes on every request: ``REQUESTS_CA_BUNDLE`` and
   ``session.verify`` cannot replace it.
 * Connection pooling is urllib3's own; only the TCP connect is redirected.
+* An injected :class:`~.faults.RefuseConnection` is taken by the adapter before sending: the
+  pooled connections are dropped and the next connects for that host go to a closed loopback
+  port (:class:`ConnectionRefusals`), so the client's own retry policy meets a real refusal.
 """
 
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.poolmanager import PoolManager
 from urllib3.util.connection import create_connection
 
+from entraclient.emulator.faults import FaultPlan
 from entraclient.emulator.hosts import (
     LOOPBACK_HOSTS,
     ROUTED_HOST_SUFFIXES,
@@ -34,9 +39,45 @@ from entraclient.emulator.hosts import (
     HostSet,
 )
 
-__all__ = ["HostRouter", "RoutingAdapter", "routed_session"]
+__all__ = ["ConnectionRefusals", "HostRouter", "RoutingAdapter", "routed_session"]
 
 Address = tuple[str, int]
+
+
+class ConnectionRefusals:
+    """Hosts whose next connects go to a closed loopback port (thread-safe).
+
+    ``dead_address`` is a port the emulator holds bound without listening, so connecting to
+    it is refused at once and no other process can start listening there.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[str, int | None] = {}
+        self.dead_address: Address | None = None
+
+    def refuse(self, host: str, attempts: int | None) -> None:
+        """Refuse the next ``attempts`` connects to ``host`` (``None``: until :meth:`stop`)."""
+        with self._lock:
+            self._pending[host.lower()] = attempts
+
+    def stop(self, host: str) -> None:
+        """Let connects to ``host`` through again."""
+        with self._lock:
+            self._pending.pop(host.lower(), None)
+
+    def target(self, host: str, address: Address) -> Address:
+        """Where a connect to ``host`` (normally ``address``) goes now."""
+        with self._lock:
+            if self.dead_address is None or host.lower() not in self._pending:
+                return address
+            left = self._pending[host.lower()]
+            if left is not None:
+                if left <= 1:
+                    del self._pending[host.lower()]
+                else:
+                    self._pending[host.lower()] = left - 1
+            return self.dead_address
 
 
 class HostRouter:
@@ -70,14 +111,26 @@ class HostRouter:
 class RoutedHTTPSConnection(HTTPSConnection):
     """An HTTPS connection to ``host`` whose TCP socket goes to ``route_to`` instead."""
 
-    def __init__(self, host: str, port: int | None = None, *, route_to: Address, **kw: Any):
+    def __init__(
+        self,
+        host: str,
+        port: int | None = None,
+        *,
+        route_to: Address,
+        refusals: ConnectionRefusals | None = None,
+        **kw: Any,
+    ):
         super().__init__(host, port, **kw)
         self.route_to = route_to
+        self.refusals = refusals
 
     def _new_conn(self) -> socket.socket:
+        target = self.route_to
+        if self.refusals is not None:
+            target = self.refusals.target(self.host, target)
         try:
             sock = create_connection(
-                self.route_to,
+                target,
                 self.timeout,
                 source_address=self.source_address,
                 socket_options=self.socket_options,
@@ -100,9 +153,12 @@ class RoutedHTTPSConnectionPool(HTTPSConnectionPool):
 class RoutedPoolManager(PoolManager):
     """A pool manager whose HTTPS pools connect where a :class:`HostRouter` says."""
 
-    def __init__(self, router: HostRouter, **kw: Any) -> None:
+    def __init__(
+        self, router: HostRouter, refusals: ConnectionRefusals | None = None, **kw: Any
+    ) -> None:
         super().__init__(**kw)
         self._router = router
+        self._refusals = refusals
         self.pool_classes_by_scheme = {"https": RoutedHTTPSConnectionPool}
 
     def _new_pool(
@@ -117,6 +173,7 @@ class RoutedPoolManager(PoolManager):
             raise requests.ConnectionError(f"{scheme}://{host} is not routed to the emulator")
         context = dict(request_context if request_context is not None else self.connection_pool_kw)
         context["route_to"] = route_to
+        context["refusals"] = self._refusals
         return super()._new_pool(scheme, host, port, context)
 
 
@@ -127,9 +184,19 @@ class RoutingAdapter(HTTPAdapter):
     the router does not know raise :class:`requests.ConnectionError` without a DNS look-up.
     """
 
-    def __init__(self, router: HostRouter, ca_path: str | Path, **kw: Any) -> None:
+    def __init__(
+        self,
+        router: HostRouter,
+        ca_path: str | Path,
+        *,
+        faults: FaultPlan | None = None,
+        refusals: ConnectionRefusals | None = None,
+        **kw: Any,
+    ) -> None:
         self._router = router
         self.ca_path = str(ca_path)
+        self._faults = faults
+        self._refusals = refusals
         super().__init__(**kw)
 
     def __repr__(self) -> str:
@@ -140,7 +207,12 @@ class RoutingAdapter(HTTPAdapter):
     ) -> None:
         """Use a :class:`RoutedPoolManager` (called by ``HTTPAdapter.__init__``)."""
         self.poolmanager = RoutedPoolManager(
-            self._router, num_pools=connections, maxsize=maxsize, block=block, **pool_kwargs
+            self._router,
+            self._refusals,
+            num_pools=connections,
+            maxsize=maxsize,
+            block=block,
+            **pool_kwargs,
         )
 
     def send(
@@ -154,7 +226,27 @@ class RoutingAdapter(HTTPAdapter):
     ) -> requests.Response:
         """Send ``request`` to where the router says, verifying TLS against our CA only."""
         self._check_routed(request)
-        return super().send(request, stream, timeout, verify=self.ca_path, cert=cert, proxies={})
+        host = self._refuse_if_injected(request)
+        try:
+            return super().send(
+                request, stream, timeout, verify=self.ca_path, cert=cert, proxies={}
+            )
+        finally:
+            if host is not None and self._refusals is not None:
+                self._refusals.stop(host)
+
+    def _refuse_if_injected(self, request: requests.PreparedRequest) -> str | None:
+        """Arm a refusal for ``request``'s host if one is injected; return that host."""
+        if self._faults is None or self._refusals is None:
+            return None
+        url = urlsplit(request.url or "")
+        host = (url.hostname or "").lower()
+        refusal = self._faults.take_refusal(request.method or "GET", host, url.path)
+        if refusal is None:
+            return None
+        self._refusals.refuse(host, refusal.attempts)
+        self.poolmanager.clear()  # a pooled connection would bypass the refusal
+        return host
 
     def _check_routed(self, request: requests.PreparedRequest) -> None:
         url = urlsplit(request.url or "")

@@ -6,7 +6,8 @@ Invariants:
   ``grant_type`` present (900144) and supported (70003), client authentication
   (:mod:`.client_auth`), regional-host rules (:mod:`.regional`), ``claims`` a JSON object
   (90023), then the grant's own checks.
-* Injected faults (:mod:`.faults`) answer before any check.
+* Outages (:mod:`.outages`) answer before any check; general faults (:mod:`.faults`) are
+  carried out by the fault middleware before the request reaches this endpoint.
 * Grants are dispatched through :data:`GRANT_HANDLERS`; adding a grant means adding a module
   under :mod:`.grants` and one entry here.
 * The body is read as ``application/x-www-form-urlencoded``; empty fields count as absent and
@@ -63,7 +64,7 @@ class TokenEndpoint:
     async def token(self, request: Request) -> Response:
         """Answer one request to a token endpoint."""
         now = self._context.clock()
-        failure_status = self._context.faults.take()
+        failure_status = self._context.outages.take()
         if failure_status is not None:
             return _outage_response(request, failure_status, now)
         try:

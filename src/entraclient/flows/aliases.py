@@ -51,6 +51,7 @@ def alias_metadata_request(environment: str) -> HttpRequest:
             ("api-version", "1.1"),
             ("authorization_endpoint", f"https://{host}/common/oauth2/authorize"),
         ),
+        cache_requires=("metadata",),
     )
 
 

@@ -15,6 +15,7 @@ endpoint; everything else stays central: the assertion's ``aud`` and the callabl
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -36,6 +37,8 @@ from entraclient.http.messages import pairs
 from entraclient.scopes import wire_scope
 
 __all__ = ["ClientCredentialsRequest", "acquire_token_for_client"]
+
+logger = logging.getLogger(__name__)
 
 GRANT_TYPE = "client_credentials"
 
@@ -59,7 +62,7 @@ def acquire_token_for_client(
     regional: RegionalEndpoints | None = None,
 ) -> Flow[dict[str, Any]]:
     """Answer ``request`` from the cache, or from the (regional, if any) token endpoint."""
-    endpoints = yield from resolver.resolve()
+    endpoints = yield from resolver.resolve(pii_logging=app.pii_logging)
     query = AccessTokenQuery(
         client_id=app.client_id,
         environment=app.authority.environment,
@@ -72,16 +75,24 @@ def acquire_token_for_client(
         now = app.clock()
         cached = app.cache.find_access_token(query, now)
         if cached is not None and not _is_aging(cached, now):
+            logger.debug("app token for %s: cache hit", query.scopes)
             return from_cache(cached, now)
+        logger.debug(
+            "app token for %s: %s", query.scopes, "aging, refreshing" if cached else "cache miss"
+        )
+    else:
+        logger.debug("app token for %s: claims challenge, cache skipped", request.scopes)
     try:
         post_to = (yield from regional.token_endpoint(endpoints)) if regional else None
         token = yield from _request_token(app, endpoints, request, post_to)
-    except (FlowError, TransportError):
+    except (FlowError, TransportError) as failure:
         if cached is not None:
+            logger.info("refresh failed (%s); returning the cached token", type(failure).__name__)
             return from_cache(cached, app.clock())
         raise
     now = app.clock()
     app.cache.add_access_token(_record(app, endpoints, request, token, now))
+    logger.debug("app token for %s: cached, expires in %d s", request.scopes, token.expires_in)
     return from_identity_provider(token, now)
 
 
@@ -94,11 +105,11 @@ def _request_token(
     claims = merge_forwarded_claims(
         merge_claims(app.client_capabilities, request.claims_challenge), request.extra_claims
     )
-    grant_fields = pairs(
+    grant_fields = pairs(  # in MSAL Python's order, so the two send identical bodies
         [
-            ("scope", wire_scope(request.scopes)),
-            ("claims", claims),
             ("fmi_path", request.fmi_path),
+            ("claims", claims),
+            ("scope", wire_scope(request.scopes)),
         ]
     )
     extra = {"fmi_path": request.fmi_path} if request.fmi_path else None

@@ -28,3 +28,4 @@ class AppContext:
     clock: Clock
     client_capabilities: tuple[str, ...] = ()
     exclude_scopes: tuple[str, ...] = ()
+    pii_logging: bool = False

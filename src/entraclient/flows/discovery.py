@@ -10,6 +10,7 @@ belong to the authority (:mod:`entraclient.flows.oidc_issuer`).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ from entraclient.flows.oidc_issuer import issuer_is_valid
 from entraclient.flows.responses import successful_json
 from entraclient.http.driver import Flow
 from entraclient.http.messages import HttpRequest
+from entraclient.redaction import loggable_url
 
 __all__ = [
     "DEFAULT_INSTANCE_DISCOVERY_URL",
@@ -28,7 +30,12 @@ __all__ = [
     "discover_endpoints",
 ]
 
+OPENID_REQUIRED_FIELDS = ("authorization_endpoint", "token_endpoint")
+"""The members of an OpenID configuration a client cannot work without."""
+
 DEFAULT_INSTANCE_DISCOVERY_URL = "https://login.microsoftonline.com/common/discovery/instance"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +71,7 @@ def discover_endpoints(
     discovery_url = authority.discovery_url
     if instance_discovery.applies_to(authority):
         discovery_url = yield from _validate_instance(authority, instance_discovery.endpoint)
-    response = yield HttpRequest("GET", discovery_url)
+    response = yield HttpRequest("GET", discovery_url, cache_requires=OPENID_REQUIRED_FIELDS)
     document = successful_json(response)
     endpoints = _endpoints_from(authority, document)
     if authority.kind is AuthorityKind.OIDC and not issuer_is_valid(
@@ -82,7 +89,9 @@ def _validate_instance(authority: Authority, endpoint: str) -> Flow[str]:
         ("authorization_endpoint", authority.authorization_endpoint_hint),
         ("api-version", "1.0"),
     )
-    response = yield HttpRequest("GET", endpoint, query=query)
+    response = yield HttpRequest(
+        "GET", endpoint, query=query, cache_requires=("tenant_discovery_endpoint",)
+    )
     body = successful_json(response)
     found = body.get("tenant_discovery_endpoint")
     if not isinstance(found, str) or not found.startswith("https://"):
@@ -128,8 +137,10 @@ class EndpointResolver:
         """The endpoints if discovery already ran, else ``None``."""
         return self._found
 
-    def resolve(self) -> Flow[AuthorityEndpoints]:
+    def resolve(self, *, pii_logging: bool = False) -> Flow[AuthorityEndpoints]:
         """The endpoints, discovering them on first use."""
         if self._found is None:
+            url = loggable_url(self.authority.discovery_url, pii_shown=pii_logging)
+            logger.debug("discovering the authority's endpoints: %s", url)
             self._found = yield from discover_endpoints(self.authority, self.instance_discovery)
         return self._found

@@ -1,7 +1,8 @@
 """Reading answers from the identity provider: JSON bodies and errors.
 
 Every answer is parsed here, so a flow never sees a parser's stack trace: a body that is not
-a JSON object raises :class:`ProtocolError`; an error body raises :class:`ServiceError`.
+a JSON object (or that the transport could not read faithfully, or a redirect, which is never
+followed) raises :class:`ProtocolError`; an error body raises :class:`ServiceError`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,17 @@ _MAX_SNIPPET = 80
 
 def json_object(response: HttpResponse) -> dict[str, Any]:
     """The response body as a JSON object, or :class:`ProtocolError`."""
+    if 300 <= response.status_code < 400:
+        raise ProtocolError(
+            f"the server answered with a redirect (HTTP {response.status_code}); "
+            "entraclient does not follow redirects of identity provider requests",
+            status_code=response.status_code,
+        )
+    if response.defect is not None:
+        raise ProtocolError(
+            f"unreadable answer (HTTP {response.status_code}): {response.defect}",
+            status_code=response.status_code,
+        )
     try:
         body = json.loads(response.text)
     except (ValueError, RecursionError):

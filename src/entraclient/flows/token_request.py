@@ -3,12 +3,16 @@
 Every grant builds its request with :func:`build_token_request` and reads the answer with
 :func:`parse_token_response`, so client authentication, headers and response validation are
 written once. A token response is checked before anything is cached: a 200 without an
-``access_token``, a non-numeric or negative ``expires_in`` or an unexpected ``token_type`` is
-a :class:`ProtocolError`, never a cache entry.
+``access_token``, a non-numeric or negative ``expires_in``, an unexpected ``token_type`` or an
+``id_token`` that is not a JWT with a JSON object of claims is a :class:`ProtocolError`, never
+a cache entry.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,12 +42,15 @@ def build_token_request(
         context = {"client_id": app.client_id, "token_endpoint": token_endpoint}
         context.update(assertion_context or {})
         auth = app.credential.form_fields(token_endpoint, app.clock(), context)
+    # MSAL Python's order (PROTOCOL.md §5.1): the assertion itself comes before client_info.
+    assertion = tuple(field for field in auth if field[0] == "client_assertion")
     form = pairs(
         [
             ("client_id", app.client_id),
             ("grant_type", grant_type),
+            *assertion,
             ("client_info", "1"),
-            *auth,
+            *(field for field in auth if field[0] != "client_assertion"),
             *grant_fields,
         ]
     )
@@ -97,7 +104,7 @@ def parse_token_response(
         refresh_in=_lifetime(body, "refresh_in", default=None),
         scope=_optional_str(body, "scope"),
         refresh_token=_optional_str(body, "refresh_token"),
-        id_token=_optional_str(body, "id_token"),
+        id_token=_checked_id_token(_optional_str(body, "id_token")),
         client_info=_optional_str(body, "client_info"),
         foci=_optional_str(body, "foci"),
     )
@@ -127,3 +134,20 @@ def _optional_str(body: dict[str, Any], name: str) -> str | None:
     if not isinstance(value, str):
         raise ProtocolError(f"the token response's {name} is not a string", status_code=200)
     return value or None
+
+
+def _checked_id_token(id_token: str | None) -> str | None:
+    """``id_token`` if it is a compact JWT whose payload is a JSON object (not verified)."""
+    if id_token is None:
+        return None
+    segments = id_token.split(".")
+    try:
+        if len(segments) != 3:
+            raise ValueError("not three segments")
+        payload = segments[1] + "=" * (-len(segments[1]) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(payload.encode("ascii")))
+    except (ValueError, binascii.Error, UnicodeError, RecursionError):
+        claims = None
+    if not isinstance(claims, dict):
+        raise ProtocolError("the token response's id_token is not a valid JWT", status_code=200)
+    return id_token

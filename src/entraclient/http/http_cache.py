@@ -1,8 +1,9 @@
 """The HTTP cache (PROTOCOL.md §2.4): a transport wrapper remembering successful GET answers.
 
-What it caches: the answer to every GET that came back 2xx — OpenID configurations, both
-instance-discovery calls, regional discovery, the region from the instance metadata service —
-for 24 hours. Token requests are POSTs and never touch it, so it holds no token.
+What it caches: the well-formed 2xx answers to GETs (:func:`is_cacheable`) — OpenID
+configurations, both instance-discovery calls, regional discovery, the region from the
+instance metadata service — for 24 hours. Token requests are POSTs and never touch it, so
+it holds no token.
 
 Invariants:
 
@@ -17,6 +18,7 @@ Invariants:
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, MutableMapping
 from typing import Any
@@ -50,6 +52,37 @@ def cache_key(request: HttpRequest) -> str:
     query = urlencode(request.query)
     separator = "&" if "?" in request.url else "?"
     return f"{_KEY_PREFIX}{request.url}{separator + query if query else ''}"
+
+
+def is_cacheable(response: HttpResponse, required: tuple[str, ...] = ()) -> bool:
+    """Whether ``response`` is a well-formed success worth keeping.
+
+    A 2xx whose body decoded cleanly and is either a JSON object without an ``error``
+    member and with every ``required`` member non-empty (discovery documents), or a short
+    single-word text (the metadata service's region).
+    Anything else — an error body sent with 200, an HTML page, truncated JSON — is passed on
+    to the flow, which reports it, and is never stored.
+    """
+    if not 200 <= response.status_code < 300 or response.defect is not None:
+        return False
+    text = response.text.strip()
+    if text.startswith("{"):
+        try:
+            document = json.loads(text)
+        except (ValueError, RecursionError):
+            return False
+        return (
+            isinstance(document, dict)
+            and "error" not in document
+            and all(document.get(name) for name in required)
+        )
+    content_type = (response.header("content-type") or "").split(";")[0].strip().lower()
+    return (
+        content_type == "text/plain"
+        and 0 < len(text) <= 128
+        and text.isprintable()
+        and (" " not in text)
+    )
 
 
 def _snapshot(response: HttpResponse, expires_at: int) -> Snapshot:
@@ -114,7 +147,7 @@ class CachingTransport:
         if cached is not None:
             return cached
         response = self._inner.send(request)
-        if 200 <= response.status_code < 300:
+        if is_cacheable(response, request.cache_requires):
             self._write(key, response)
         return response
 

@@ -6,6 +6,8 @@ Invariants:
 * Header names are kept as given on requests and lower-cased on responses, so a look-up
   on a response is ``response.header("retry-after")`` whatever the server sent.
 * ``form`` and ``query`` are ordered tuples of pairs: the order is the order on the wire.
+* A response whose body could not be read as sent (too large, not decodable) says so in
+  ``defect``; ``text`` then holds what could be read, and parsers refuse it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ class HttpRequest:
     """A request a flow wants sent. ``form`` is sent form-encoded; ``query`` goes in the URL.
 
     ``timeout`` (seconds), when set, replaces the transport's own timeout for this request.
+    ``cache_requires`` names the JSON members a 2xx answer must carry (non-empty) for the
+    HTTP cache to keep it: a document missing one is passed to the flow but never stored.
     """
 
     method: Method
@@ -39,6 +43,7 @@ class HttpRequest:
     query: Pairs = ()
     form: Pairs | None = None
     timeout: float | None = None
+    cache_requires: tuple[str, ...] = ()
 
     def header(self, name: str) -> str | None:
         """The value of header ``name`` (case-insensitive), or ``None``."""
@@ -63,19 +68,29 @@ class HttpRequest:
 
 @dataclass(frozen=True, slots=True)
 class HttpResponse:
-    """A response handed back to a flow. ``headers`` keys are lower-case."""
+    """A response handed back to a flow. ``headers`` keys are lower-case.
+
+    ``defect`` describes a body the transport could not read faithfully (larger than it
+    reads, or not in its declared encoding); ``None`` for a body read as sent.
+    """
 
     status_code: int
     text: str
     headers: Mapping[str, str] = field(default_factory=dict)
+    defect: str | None = None
 
     @classmethod
     def build(
-        cls, status_code: int, text: str, headers: Mapping[str, str] | None = None
+        cls,
+        status_code: int,
+        text: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        defect: str | None = None,
     ) -> HttpResponse:
         """Build a response, lower-casing header names."""
         lowered = {k.lower(): v for k, v in (headers or {}).items()}
-        return cls(status_code=status_code, text=text, headers=lowered)
+        return cls(status_code=status_code, text=text, headers=lowered, defect=defect)
 
     def header(self, name: str) -> str | None:
         """The value of header ``name`` (case-insensitive), or ``None``."""
