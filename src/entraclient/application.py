@@ -45,8 +45,9 @@ from entraclient.flows.regions import RegionalEndpoints
 from entraclient.flows.removal import remove_app_tokens
 from entraclient.http.correlation import CorrelationRecorder
 from entraclient.http.driver import Flow, SyncDriver
-from entraclient.http.http_cache import CachingTransport
-from entraclient.http.throttling import ThrottleState, ThrottlingTransport
+from entraclient.http.http_cache import HttpCache
+from entraclient.http.policies import Policy, PolicyTransport
+from entraclient.http.throttling import ThrottleState, Throttling
 from entraclient.http.transport import HttpClientTransport, RequestsTransport, SyncTransport
 from entraclient.region import ATTEMPT_REGION_DISCOVERY, DISABLE_MSAL_FORCE_REGION, choose_region
 from entraclient.scopes import RESERVED_SCOPES, validate_scopes
@@ -158,13 +159,16 @@ class ClientApplication:
     def _build_transport(self, http_client: Any) -> SyncTransport:
         # Throttling is outermost, so a held request reaches no other layer; the HTTP cache
         # answers discovery GETs from memory before the network transport.
+        return PolicyTransport(self._base_transport(http_client), self._policies())
+
+    def _policies(self) -> list[Policy]:
+        """Throttling first, so a held request reaches nothing else; then the HTTP cache."""
         self._throttle_state = ThrottleState(self._now)
         store = self.http_cache if self.http_cache is not None else {}
-        return ThrottlingTransport(
-            CachingTransport(self._base_transport(http_client), store, self._now),
-            self._throttle_state,
-            pii_logging=self.enable_pii_log,
-        )
+        return [
+            Throttling(self._throttle_state, pii_logging=self.enable_pii_log),
+            HttpCache(store, self._now),
+        ]
 
     def _base_transport(self, http_client: Any) -> SyncTransport:
         transport: SyncTransport

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from entraclient.http.messages import HttpRequest, HttpResponse
+from entraclient.http.policies import PolicyTransport
 from entraclient.http.transport import SyncTransport
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "KEPT_HEADERS",
     "MAX_ENTRIES",
     "CachingTransport",
+    "HttpCache",
     "cache_key",
 ]
 
@@ -116,40 +118,34 @@ def _are_kept_headers(headers: object) -> bool:
     )
 
 
-class CachingTransport:
-    """Wraps a transport: a GET with a fresh snapshot in ``store`` is answered from it.
+class HttpCache:
+    """The HTTP cache policy: a GET with a fresh snapshot in ``store`` is answered from it.
 
-    ``clock`` returns epoch seconds. Only GETs are cached, and only 2xx answers.
+    ``clock`` returns epoch seconds. Only GETs are cached, and only well-formed 2xx answers.
     """
 
     def __init__(
         self,
-        inner: SyncTransport,
         store: MutableMapping[str, Any],
         clock: Callable[[], float],
         *,
         max_entries: int = MAX_ENTRIES,
     ) -> None:
-        self._inner = inner
         self._store = store
         self._clock = clock
         self._max_entries = max_entries
 
     def __repr__(self) -> str:
-        return f"CachingTransport({self._inner!r})"
+        return f"HttpCache({type(self._store).__name__})"
 
-    def send(self, request: HttpRequest) -> HttpResponse:
-        """Answer a cached GET from the store; send everything else and remember 2xx GETs."""
-        if request.method != "GET":
-            return self._inner.send(request)
-        key = cache_key(request)
-        cached = self._read(key)
-        if cached is not None:
-            return cached
-        response = self._inner.send(request)
-        if is_cacheable(response, request.cache_requires):
-            self._write(key, response)
-        return response
+    def before(self, request: HttpRequest) -> HttpResponse | None:
+        """The stored answer to a GET, if a usable one is there."""
+        return self._read(cache_key(request)) if request.method == "GET" else None
+
+    def after(self, request: HttpRequest, response: HttpResponse) -> None:
+        """Remember a well-formed 2xx answer to a GET."""
+        if request.method == "GET" and is_cacheable(response, request.cache_requires):
+            self._write(cache_key(request), response)
 
     def _read(self, key: str) -> HttpResponse | None:
         try:
@@ -186,3 +182,17 @@ class CachingTransport:
         excess = len(self._store) - self._max_entries + 1
         for _, key in usable[: max(excess, 0)]:
             self._store.pop(key, None)
+
+
+class CachingTransport(PolicyTransport):
+    """A sync transport with the HTTP cache policy around it."""
+
+    def __init__(
+        self,
+        inner: SyncTransport,
+        store: MutableMapping[str, Any],
+        clock: Callable[[], float],
+        *,
+        max_entries: int = MAX_ENTRIES,
+    ) -> None:
+        super().__init__(inner, [HttpCache(store, clock, max_entries=max_entries)])

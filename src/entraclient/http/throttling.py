@@ -42,6 +42,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 from entraclient.http.messages import HttpRequest, HttpResponse
+from entraclient.http.policies import PolicyTransport
 from entraclient.http.transport import SyncTransport
 from entraclient.redaction import loggable_url
 
@@ -51,6 +52,7 @@ __all__ = [
     "MAX_HOLD",
     "REFUSAL_HOLD",
     "ThrottleState",
+    "Throttling",
     "ThrottlingTransport",
     "parse_retry_after",
 ]
@@ -148,27 +150,23 @@ class ThrottleState:
             self._holds.popitem(last=False)
 
 
-class ThrottlingTransport:
-    """Wraps a transport so that held requests are answered from a :class:`ThrottleState`."""
+class Throttling:
+    """The throttling policy: held requests are answered from a :class:`ThrottleState`."""
 
-    def __init__(
-        self, inner: SyncTransport, state: ThrottleState, *, pii_logging: bool = False
-    ) -> None:
-        self.inner = inner
+    def __init__(self, state: ThrottleState, *, pii_logging: bool = False) -> None:
         self.state = state
         self._pii = pii_logging
 
-    def send(self, request: HttpRequest) -> HttpResponse:
-        """Answer from a live hold, or send ``request`` and hold it if its answer says so."""
+    def before(self, request: HttpRequest) -> HttpResponse | None:
+        """The held answer if ``request`` is held, else ``None``."""
         for rule in RULES:
             hold = self.state.find(self.state.key(request, rule))
             if hold is not None:
                 return self._held_answer(request, hold)
-        response = self.inner.send(request)
-        self._remember(request, response)
-        return response
+        return None
 
-    def _remember(self, request: HttpRequest, response: HttpResponse) -> None:
+    def after(self, request: HttpRequest, response: HttpResponse) -> None:
+        """Hold ``request`` if its answer says so (429/5xx, or a refused grant)."""
         status = response.status_code
         if status == 429 or status >= 500:
             wait = parse_retry_after(response.header("retry-after"), self.state.clock())
@@ -218,3 +216,13 @@ def _refused_grant(response: HttpResponse) -> dict[str, Any] | None:
     if not isinstance(body, dict) or body.get("error") not in REFUSED_GRANT_ERRORS:
         return None
     return {name: body[name] for name in _KEPT_ERROR_MEMBERS if name in body}
+
+
+class ThrottlingTransport(PolicyTransport):
+    """A sync transport with the throttling policy around it."""
+
+    def __init__(
+        self, inner: SyncTransport, state: ThrottleState, *, pii_logging: bool = False
+    ) -> None:
+        super().__init__(inner, [Throttling(state, pii_logging=pii_logging)])
+        self.state = state
