@@ -1,184 +1,42 @@
 """The synchronous façade: :class:`ClientApplication` and :class:`ConfidentialClientApplication`.
 
-A façade checks its arguments, builds a flow and hands it to the sync driver; it decides
-nothing about the protocol. Every flow failure becomes an MSAL-style error dict in one place,
-:meth:`ClientApplication._run`. The constructor performs no I/O: discovery happens on the
-first call that needs it.
+Each public method checks its arguments and builds its flow through the shared builders of
+:mod:`entraclient.facade`, then runs the flow on the sync driver. Every flow failure becomes an
+MSAL-style error dict in one place, :meth:`ClientApplication._run`. The constructor performs
+no I/O: discovery happens on the first call that needs it.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import time
-import warnings
-from collections.abc import Mapping, MutableMapping
 from typing import Any, TypeVar
 
-from entraclient.cache.schema import ext_cache_key
-from entraclient.cache.token_cache import TokenCache
-from entraclient.config import (
-    check_client_claims,
-    check_client_id,
-    check_http_cache,
-    check_optional_bool,
-    check_optional_str,
-    check_proxies,
-    check_region,
-    check_str_list,
-    check_timeout,
-    check_verify,
-    choose_authority,
-    choose_instance_discovery,
-)
-from entraclient.credentials import ClientAuthentication, load_client_credential
 from entraclient.errors import FlowError, TransportError
-from entraclient.flows.aliases import AliasResolver
-from entraclient.flows.claims import parse_claims_object
-from entraclient.flows.client_credentials import (
-    ClientCredentialsRequest,
-    acquire_token_for_client,
-)
-from entraclient.flows.context import AppContext
-from entraclient.flows.discovery import EndpointResolver
-from entraclient.flows.regions import RegionalEndpoints
-from entraclient.flows.removal import remove_app_tokens
+from entraclient.facade import ClientBase, ConfidentialBase
 from entraclient.http.correlation import CorrelationRecorder
 from entraclient.http.driver import Flow, SyncDriver
-from entraclient.http.http_cache import HttpCache
-from entraclient.http.policies import Policy, PolicyTransport
-from entraclient.http.throttling import ThrottleState, Throttling
+from entraclient.http.policies import PolicyTransport
 from entraclient.http.transport import HttpClientTransport, RequestsTransport, SyncTransport
-from entraclient.region import ATTEMPT_REGION_DISCOVERY, DISABLE_MSAL_FORCE_REGION, choose_region
-from entraclient.scopes import RESERVED_SCOPES, validate_scopes
-from entraclient.telemetry import Telemetry, new_correlation_id
 
 __all__ = ["ClientApplication", "ConfidentialClientApplication"]
 
-logger = logging.getLogger("entraclient.application")
 T = TypeVar("T")
 
 
-class ClientApplication:
+class ClientApplication(ClientBase):
     """What public and confidential clients share: configuration, cache and transport.
 
     The constructor takes MSAL Python's arguments, with the same names, order and defaults.
     """
 
-    ATTEMPT_REGION_DISCOVERY = ATTEMPT_REGION_DISCOVERY
-    DISABLE_MSAL_FORCE_REGION = DISABLE_MSAL_FORCE_REGION
+    _driver: SyncDriver
 
-    def __init__(
-        self,
-        client_id: str,
-        client_credential: Any = None,
-        authority: str | None = None,
-        validate_authority: bool = True,
-        token_cache: TokenCache | None = None,
-        http_client: Any = None,
-        verify: bool | str = True,
-        proxies: Mapping[str, str] | None = None,
-        timeout: float | tuple[float, float] | None = None,
-        client_claims: Mapping[str, Any] | None = None,
-        app_name: str | None = None,
-        app_version: str | None = None,
-        client_capabilities: list[str] | None = None,
-        azure_region: str | bool | None = None,
-        exclude_scopes: list[str] | None = None,
-        http_cache: MutableMapping[str, Any] | None = None,
-        instance_discovery: bool | str | None = None,
-        allow_broker: bool | None = None,
-        enable_pii_log: bool | None = None,
-        oidc_authority: str | None = None,
-    ) -> None:
-        self.client_id = check_client_id(client_id)
-        self.authority = choose_authority(authority, oidc_authority)
-        self.client_claims = check_client_claims(client_claims)
-        self._credential = self._load_credential(client_credential)
-        self._instance_discovery = choose_instance_discovery(validate_authority, instance_discovery)
-        if token_cache is not None and not isinstance(token_cache, TokenCache):
-            raise TypeError(
-                "token_cache must be an entraclient TokenCache or SerializableTokenCache"
-            )
-        self.token_cache = token_cache if token_cache is not None else TokenCache()
-        self._verify = check_verify(verify)
-        self._proxies = check_proxies(proxies)
-        self._timeout = check_timeout(timeout)
-        self.app_name = check_optional_str(app_name, "app_name")
-        self.app_version = check_optional_str(app_version, "app_version")
-        self.client_capabilities = check_str_list(client_capabilities, "client_capabilities")
-        self.azure_region = check_region(azure_region)
-        self.exclude_scopes = self._check_exclude_scopes(exclude_scopes)
-        self.http_cache = check_http_cache(http_cache)
-        self._check_allow_broker(allow_broker)
-        self.enable_pii_log = check_optional_bool(enable_pii_log, "enable_pii_log", default=False)
-        self._driver = SyncDriver(self._build_transport(http_client))
-        self._resolver = EndpointResolver(self.authority, self._instance_discovery)
-        self._aliases = AliasResolver(self.authority, self._instance_discovery)
-        self._regional = RegionalEndpoints(
-            choose_region(
-                self.azure_region,
-                os.environ,
-                self.authority,
-                has_credential=self._credential is not None,
-            )
-        )
-        self._context = AppContext(
-            client_id=self.client_id,
-            authority=self.authority,
-            credential=self._credential,
-            cache=self.token_cache,
-            telemetry=Telemetry(self.app_name, self.app_version),
-            clock=self._now,
-            client_capabilities=self.client_capabilities,
-            exclude_scopes=self.exclude_scopes,
-            pii_logging=self.enable_pii_log,
-        )
-
-    def _now(self) -> float:
-        """The clock every flow and wrapper of this application reads (epoch seconds)."""
-        return time.time()
-
-    def _load_credential(self, client_credential: Any) -> ClientAuthentication | None:
-        return load_client_credential(
-            client_credential, client_claims=self.client_claims, is_adfs=self.authority.is_adfs
-        )
-
-    def _check_allow_broker(self, allow_broker: object) -> None:
-        check_optional_bool(allow_broker, "allow_broker", default=False)
-
-    @staticmethod
-    def _check_exclude_scopes(exclude_scopes: object) -> tuple[str, ...]:
-        if exclude_scopes is not None and not isinstance(exclude_scopes, list):
-            raise ValueError("exclude_scopes must be a list, such as ['offline_access']")
-        excluded = check_str_list(exclude_scopes, "exclude_scopes")
-        if "openid" in excluded:
-            raise ValueError("exclude_scopes cannot exclude 'openid': sign-in needs it")
-        return excluded
-
-    def _build_transport(self, http_client: Any) -> SyncTransport:
-        # Throttling is outermost, so a held request reaches no other layer; the HTTP cache
-        # answers discovery GETs from memory before the network transport.
-        return PolicyTransport(self._base_transport(http_client), self._policies())
-
-    def _policies(self) -> list[Policy]:
-        """Throttling first, so a held request reaches nothing else; then the HTTP cache."""
-        self._throttle_state = ThrottleState(self._now)
-        store = self.http_cache if self.http_cache is not None else {}
-        return [
-            Throttling(self._throttle_state, pii_logging=self.enable_pii_log),
-            HttpCache(store, self._now),
-        ]
+    def _build_driver(self, http_client: Any) -> SyncDriver:
+        return SyncDriver(PolicyTransport(self._base_transport(http_client), self._policies()))
 
     def _base_transport(self, http_client: Any) -> SyncTransport:
-        transport: SyncTransport
         if http_client is not None:
-            transport = HttpClientTransport(http_client)
-        else:
-            transport = RequestsTransport(
-                verify=self._verify, proxies=self._proxies, timeout=self._timeout
-            )
-        return transport
+            return HttpClientTransport(http_client)
+        return RequestsTransport(verify=self._verify, proxies=self._proxies, timeout=self._timeout)
 
     def _run(self, flow: Flow[dict[str, Any]]) -> dict[str, Any]:
         """Drive ``flow``; a flow failure becomes its error dict here and nowhere else."""
@@ -186,44 +44,18 @@ class ClientApplication:
         try:
             return self._driver.run(recorder.watch(flow))
         except FlowError as failure:
-            result = failure.result()
-            if recorder.correlation_id:
-                result.setdefault("correlation_id", recorder.correlation_id)
-            logger.info(
-                "token request failed: error=%s correlation_id=%s",
-                result.get("error"),
-                result.get("correlation_id"),
-            )
-            if self.enable_pii_log:
-                logger.debug("error_description: %s", result.get("error_description"))
-            return result
+            return self._error_result(failure, recorder.correlation_id)
         except TransportError as failure:
-            logger.warning(
-                "no answer from the identity provider (%s) correlation_id=%s",
-                type(failure.__cause__).__name__,
-                failure.correlation_id,
-            )
+            self._log_transport_failure(failure)
             raise
 
 
-class ConfidentialClientApplication(ClientApplication):
+class ConfidentialClientApplication(ConfidentialBase, ClientApplication):
     """A client that holds a credential: a daemon, a web app or a web API.
 
     Same arguments as :class:`ClientApplication`; ``client_credential`` is required and
     ``allow_broker`` must stay ``None``.
     """
-
-    def _load_credential(self, client_credential: Any) -> ClientAuthentication | None:
-        if client_credential is None:
-            raise ValueError(
-                "a ConfidentialClientApplication needs a client_credential: a client secret, "
-                "a certificate dict or a {'client_assertion': ...} dict"
-            )
-        return super()._load_credential(client_credential)
-
-    def _check_allow_broker(self, allow_broker: object) -> None:
-        if allow_broker is not None:
-            raise ValueError("allow_broker must remain None for a ConfidentialClientApplication")
 
     def acquire_token_for_client(
         self,
@@ -244,53 +76,10 @@ class ConfidentialClientApplication(ClientApplication):
         Returns:
             A dict with ``access_token`` on success, or ``error`` and ``error_description``.
         """
-        if kwargs.pop("force_refresh", False):
-            raise ValueError(
-                "acquire_token_for_client does not take force_refresh: the cache returns a "
-                "token only while it is valid"
-            )
-        if kwargs:
-            raise TypeError(f"unexpected arguments: {sorted(kwargs)}")
-        request = self._client_credentials_request(
-            scopes, claims_challenge, fmi_path, forwarded_client_claims
-        )
-        if self.authority.tenant.lower() in ("common", "organizations"):
-            warnings.warn(
-                f"acquire_token_for_client with the '{self.authority.tenant}' authority: "
-                "use a specific tenant; Entra refuses app tokens without one",
-                DeprecationWarning,
-                stacklevel=2,
-            )
         return self._run(
-            acquire_token_for_client(self._context, self._resolver, request, self._regional)
-        )
-
-    def _client_credentials_request(
-        self,
-        scopes: object,
-        claims_challenge: object,
-        fmi_path: object,
-        forwarded_client_claims: object,
-    ) -> ClientCredentialsRequest:
-        valid = validate_scopes(scopes)
-        reserved = RESERVED_SCOPES.intersection(valid)
-        if reserved:
-            raise ValueError(f"app tokens cannot ask for {sorted(reserved)}; pass only .default")
-        challenge = check_optional_str(claims_challenge, "claims_challenge")
-        if challenge is not None:
-            parse_claims_object(challenge, name="claims_challenge")
-        path = check_optional_str(fmi_path, "fmi_path")
-        forwarded = check_optional_str(forwarded_client_claims, "forwarded_client_claims")
-        if forwarded is not None:
-            parse_claims_object(forwarded, name="forwarded_client_claims")
-        key_fields = {"fmi_path": path or "", "client_claims": forwarded or ""}
-        return ClientCredentialsRequest(
-            scopes=tuple(valid),
-            correlation_id=new_correlation_id(),
-            claims_challenge=challenge,
-            fmi_path=path,
-            ext_cache_key=ext_cache_key(key_fields),
-            extra_claims=forwarded,
+            self._op_acquire_token_for_client(
+                scopes, claims_challenge, fmi_path, forwarded_client_claims, kwargs
+            )
         )
 
     def remove_tokens_for_client(self) -> None:
@@ -299,4 +88,4 @@ class ConfidentialClientApplication(ClientApplication):
         Other clients' tokens, user tokens and tokens cached per ``fmi_path`` or
         ``forwarded_client_claims`` stay (as in MSAL Python).
         """
-        self._driver.run(remove_app_tokens(self._context, self._aliases))
+        self._driver.run(self._op_remove_tokens_for_client())

@@ -1,0 +1,99 @@
+"""The asyncio façade: every method of the sync API as a coroutine, over the same flows.
+
+``AsyncConfidentialClientApplication`` takes the same constructor arguments as
+:class:`~entraclient.ConfidentialClientApplication`; ``http_client``, if given, must be an
+``httpx.AsyncClient`` (needs the ``async`` extra: ``pip install 'entraclient[async]'``).
+The flows are the sync façade's own (:mod:`entraclient.facade` builds them); only the driver
+differs: :class:`~entraclient.http.async_driver.AsyncDriver` awaits an httpx transport, so the
+event loop is never blocked by I/O, and concurrent callers missing the same token share one
+request to the identity provider.
+
+Use it as an async context manager to close the connections it opened::
+
+    async with AsyncConfidentialClientApplication(client_id, client_credential=secret,
+                                                  authority=authority) as app:
+        result = await app.acquire_token_for_client(["api://x/.default"])
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from entraclient.errors import FlowError, TransportError
+from entraclient.facade import ClientBase, ConfidentialBase
+from entraclient.http.async_driver import AsyncDriver
+from entraclient.http.async_transport import HttpxTransport
+from entraclient.http.correlation import CorrelationRecorder
+from entraclient.http.driver import Flow
+from entraclient.http.policies import AsyncPolicyTransport
+
+__all__ = ["AsyncClientApplication", "AsyncConfidentialClientApplication"]
+
+
+class AsyncClientApplication(ClientBase):
+    """The asyncio twin of :class:`~entraclient.ClientApplication`."""
+
+    _driver: AsyncDriver
+
+    def _build_driver(self, http_client: Any) -> AsyncDriver:
+        base = HttpxTransport(
+            client=http_client, verify=self._verify, proxies=self._proxies, timeout=self._timeout
+        )
+        self._transport = AsyncPolicyTransport(base, self._policies())
+        return AsyncDriver(self._transport)
+
+    async def _run(self, flow: Flow[dict[str, Any]]) -> dict[str, Any]:
+        """Drive ``flow``; a flow failure becomes its error dict here and nowhere else."""
+        recorder = CorrelationRecorder()
+        try:
+            return await self._driver.run(recorder.watch(flow))
+        except FlowError as failure:
+            return self._error_result(failure, recorder.correlation_id)
+        except TransportError as failure:
+            self._log_transport_failure(failure)
+            raise
+
+    async def aclose(self) -> None:
+        """Close the connections this application opened (not a client you passed in)."""
+        await self._transport.aclose()
+
+    async def __aenter__(self) -> AsyncClientApplication:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class AsyncConfidentialClientApplication(ConfidentialBase, AsyncClientApplication):
+    """The asyncio twin of :class:`~entraclient.ConfidentialClientApplication`."""
+
+    async def __aenter__(self) -> AsyncConfidentialClientApplication:
+        return self
+
+    async def acquire_token_for_client(
+        self,
+        scopes: list[str],
+        claims_challenge: str | None = None,
+        fmi_path: str | None = None,
+        forwarded_client_claims: str | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Acquire a token for this application itself, from the cache when it can.
+
+        As :meth:`entraclient.ConfidentialClientApplication.acquire_token_for_client`.
+        """
+        return await self._run(
+            self._op_acquire_token_for_client(
+                scopes, claims_challenge, fmi_path, forwarded_client_claims, kwargs
+            )
+        )
+
+    async def remove_tokens_for_client(self) -> None:
+        """Remove the app tokens this client acquired, under its authority's host and aliases."""
+        await self._driver.run(self._op_remove_tokens_for_client())

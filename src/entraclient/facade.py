@@ -1,0 +1,268 @@
+"""What the sync and async façades share: the configuration, and every operation as a flow.
+
+Each public method of :class:`~entraclient.ClientApplication` and of its asyncio twin
+:class:`~entraclient.aio.AsyncClientApplication` is one line: an ``_op_*`` builder here checks
+the arguments (raising ``ValueError``/``TypeError`` at once) and returns the flow, which the
+façade runs with its own driver. The two APIs therefore cannot drift apart, and no protocol
+logic is written twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import warnings
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+from entraclient.cache.schema import ext_cache_key
+from entraclient.cache.token_cache import TokenCache
+from entraclient.config import (
+    check_client_claims,
+    check_client_id,
+    check_http_cache,
+    check_optional_bool,
+    check_optional_str,
+    check_proxies,
+    check_region,
+    check_str_list,
+    check_timeout,
+    check_verify,
+    choose_authority,
+    choose_instance_discovery,
+)
+from entraclient.credentials import ClientAuthentication, load_client_credential
+from entraclient.errors import FlowError, TransportError
+from entraclient.flows.aliases import AliasResolver
+from entraclient.flows.claims import parse_claims_object
+from entraclient.flows.client_credentials import (
+    ClientCredentialsRequest,
+    acquire_token_for_client,
+)
+from entraclient.flows.context import AppContext
+from entraclient.flows.discovery import EndpointResolver
+from entraclient.flows.regions import RegionalEndpoints
+from entraclient.flows.removal import remove_app_tokens
+from entraclient.http.driver import Flow
+from entraclient.http.http_cache import HttpCache
+from entraclient.http.policies import Policy
+from entraclient.http.throttling import ThrottleState, Throttling
+from entraclient.region import ATTEMPT_REGION_DISCOVERY, DISABLE_MSAL_FORCE_REGION, choose_region
+from entraclient.scopes import RESERVED_SCOPES, validate_scopes
+from entraclient.telemetry import Telemetry, new_correlation_id
+
+__all__ = ["ClientBase", "ConfidentialBase"]
+
+logger = logging.getLogger("entraclient.application")
+
+
+class ClientBase:
+    """Configuration and operations common to every client, sync or async.
+
+    The constructor takes MSAL Python's arguments, with the same names, order and defaults,
+    and performs no I/O.
+    """
+
+    ATTEMPT_REGION_DISCOVERY = ATTEMPT_REGION_DISCOVERY
+    DISABLE_MSAL_FORCE_REGION = DISABLE_MSAL_FORCE_REGION
+
+    def __init__(
+        self,
+        client_id: str,
+        client_credential: Any = None,
+        authority: str | None = None,
+        validate_authority: bool = True,
+        token_cache: TokenCache | None = None,
+        http_client: Any = None,
+        verify: bool | str = True,
+        proxies: Mapping[str, str] | None = None,
+        timeout: float | tuple[float, float] | None = None,
+        client_claims: Mapping[str, Any] | None = None,
+        app_name: str | None = None,
+        app_version: str | None = None,
+        client_capabilities: list[str] | None = None,
+        azure_region: str | bool | None = None,
+        exclude_scopes: list[str] | None = None,
+        http_cache: MutableMapping[str, Any] | None = None,
+        instance_discovery: bool | str | None = None,
+        allow_broker: bool | None = None,
+        enable_pii_log: bool | None = None,
+        oidc_authority: str | None = None,
+    ) -> None:
+        self.client_id = check_client_id(client_id)
+        self.authority = choose_authority(authority, oidc_authority)
+        self.client_claims = check_client_claims(client_claims)
+        self._credential = self._load_credential(client_credential)
+        self._instance_discovery = choose_instance_discovery(validate_authority, instance_discovery)
+        if token_cache is not None and not isinstance(token_cache, TokenCache):
+            raise TypeError(
+                "token_cache must be an entraclient TokenCache or SerializableTokenCache"
+            )
+        self.token_cache = token_cache if token_cache is not None else TokenCache()
+        self._verify = check_verify(verify)
+        self._proxies = check_proxies(proxies)
+        self._timeout = check_timeout(timeout)
+        self.app_name = check_optional_str(app_name, "app_name")
+        self.app_version = check_optional_str(app_version, "app_version")
+        self.client_capabilities = check_str_list(client_capabilities, "client_capabilities")
+        self.azure_region = check_region(azure_region)
+        self.exclude_scopes = self._check_exclude_scopes(exclude_scopes)
+        self.http_cache = check_http_cache(http_cache)
+        self._check_allow_broker(allow_broker)
+        self.enable_pii_log = check_optional_bool(enable_pii_log, "enable_pii_log", default=False)
+        self._driver = self._build_driver(http_client)
+        self._resolver = EndpointResolver(self.authority, self._instance_discovery)
+        self._aliases = AliasResolver(self.authority, self._instance_discovery)
+        self._regional = RegionalEndpoints(
+            choose_region(
+                self.azure_region,
+                os.environ,
+                self.authority,
+                has_credential=self._credential is not None,
+            )
+        )
+        self._context = AppContext(
+            client_id=self.client_id,
+            authority=self.authority,
+            credential=self._credential,
+            cache=self.token_cache,
+            telemetry=Telemetry(self.app_name, self.app_version),
+            clock=self._now,
+            client_capabilities=self.client_capabilities,
+            exclude_scopes=self.exclude_scopes,
+            pii_logging=self.enable_pii_log,
+        )
+
+    def _build_driver(self, http_client: Any) -> Any:
+        """The driver that runs this façade's flows (sync or async)."""
+        raise NotImplementedError
+
+    def _now(self) -> float:
+        """The clock every flow and wrapper of this application reads (epoch seconds)."""
+        return time.time()
+
+    def _load_credential(self, client_credential: Any) -> ClientAuthentication | None:
+        return load_client_credential(
+            client_credential, client_claims=self.client_claims, is_adfs=self.authority.is_adfs
+        )
+
+    def _check_allow_broker(self, allow_broker: object) -> None:
+        check_optional_bool(allow_broker, "allow_broker", default=False)
+
+    @staticmethod
+    def _check_exclude_scopes(exclude_scopes: object) -> tuple[str, ...]:
+        if exclude_scopes is not None and not isinstance(exclude_scopes, list):
+            raise ValueError("exclude_scopes must be a list, such as ['offline_access']")
+        excluded = check_str_list(exclude_scopes, "exclude_scopes")
+        if "openid" in excluded:
+            raise ValueError("exclude_scopes cannot exclude 'openid': sign-in needs it")
+        return excluded
+
+    def _policies(self) -> list[Policy]:
+        """Throttling first, so a held request reaches nothing else; then the HTTP cache."""
+        self._throttle_state = ThrottleState(self._now)
+        store = self.http_cache if self.http_cache is not None else {}
+        return [
+            Throttling(self._throttle_state, pii_logging=self.enable_pii_log),
+            HttpCache(store, self._now),
+        ]
+
+    def _error_result(self, failure: FlowError, correlation_id: str | None) -> dict[str, Any]:
+        """The error dict a failed flow returns to the caller, logged without secrets."""
+        result = failure.result()
+        if correlation_id:
+            result.setdefault("correlation_id", correlation_id)
+        logger.info(
+            "token request failed: error=%s correlation_id=%s",
+            result.get("error"),
+            result.get("correlation_id"),
+        )
+        if self.enable_pii_log:
+            logger.debug("error_description: %s", result.get("error_description"))
+        return result
+
+    @staticmethod
+    def _log_transport_failure(failure: TransportError) -> None:
+        logger.warning(
+            "no answer from the identity provider (%s) correlation_id=%s",
+            type(failure.__cause__).__name__,
+            failure.correlation_id,
+        )
+
+
+class ConfidentialBase(ClientBase):
+    """Configuration and operations of a client holding a credential, sync or async.
+
+    ``client_credential`` is required and ``allow_broker`` must stay ``None``.
+    """
+
+    def _load_credential(self, client_credential: Any) -> ClientAuthentication | None:
+        if client_credential is None:
+            raise ValueError(
+                "a ConfidentialClientApplication needs a client_credential: a client secret, "
+                "a certificate dict or a {'client_assertion': ...} dict"
+            )
+        return super()._load_credential(client_credential)
+
+    def _check_allow_broker(self, allow_broker: object) -> None:
+        if allow_broker is not None:
+            raise ValueError("allow_broker must remain None for a ConfidentialClientApplication")
+
+    def _op_acquire_token_for_client(
+        self,
+        scopes: object,
+        claims_challenge: object,
+        fmi_path: object,
+        forwarded_client_claims: object,
+        extra: dict[str, Any],
+    ) -> Flow[dict[str, Any]]:
+        if extra.pop("force_refresh", False):
+            raise ValueError(
+                "acquire_token_for_client does not take force_refresh: the cache returns a "
+                "token only while it is valid"
+            )
+        if extra:
+            raise TypeError(f"unexpected arguments: {sorted(extra)}")
+        request = self._client_credentials_request(
+            scopes, claims_challenge, fmi_path, forwarded_client_claims
+        )
+        if self.authority.tenant.lower() in ("common", "organizations"):
+            warnings.warn(
+                f"acquire_token_for_client with the '{self.authority.tenant}' authority: "
+                "use a specific tenant; Entra refuses app tokens without one",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+        return acquire_token_for_client(self._context, self._resolver, request, self._regional)
+
+    def _client_credentials_request(
+        self,
+        scopes: object,
+        claims_challenge: object,
+        fmi_path: object,
+        forwarded_client_claims: object,
+    ) -> ClientCredentialsRequest:
+        valid = validate_scopes(scopes)
+        reserved = RESERVED_SCOPES.intersection(valid)
+        if reserved:
+            raise ValueError(f"app tokens cannot ask for {sorted(reserved)}; pass only .default")
+        challenge = check_optional_str(claims_challenge, "claims_challenge")
+        if challenge is not None:
+            parse_claims_object(challenge, name="claims_challenge")
+        path = check_optional_str(fmi_path, "fmi_path")
+        forwarded = check_optional_str(forwarded_client_claims, "forwarded_client_claims")
+        if forwarded is not None:
+            parse_claims_object(forwarded, name="forwarded_client_claims")
+        key_fields = {"fmi_path": path or "", "client_claims": forwarded or ""}
+        return ClientCredentialsRequest(
+            scopes=tuple(valid),
+            correlation_id=new_correlation_id(),
+            claims_challenge=challenge,
+            fmi_path=path,
+            ext_cache_key=ext_cache_key(key_fields),
+            extra_claims=forwarded,
+        )
+
+    def _op_remove_tokens_for_client(self) -> Flow[int]:
+        return remove_app_tokens(self._context, self._aliases)
