@@ -14,13 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from entraclient.cache.schema import AccessTokenRecord, Entry
-from entraclient.cache.token_cache import AccessTokenQuery
+from entraclient.cache.indexes import AccessTokenProbe
+from entraclient.cache.records import AppMetadataRecord, CacheWrite
+from entraclient.cache.schema import AccessTokenRecord
+from entraclient.cache.token_cache import AccessTokenQuery, ReadOnlyEntry
 from entraclient.errors import FlowError, TransportError
 from entraclient.flows.claims import merge_claims
 from entraclient.flows.context import AppContext
 from entraclient.flows.discovery import AuthorityEndpoints, EndpointResolver
-from entraclient.flows.results import from_cache, from_identity_provider
+from entraclient.flows.results import from_cache, from_identity_provider, is_aging
 from entraclient.flows.token_request import (
     TokenResponse,
     build_token_request,
@@ -30,7 +32,12 @@ from entraclient.http.driver import Flow
 from entraclient.http.messages import pairs
 from entraclient.scopes import wire_scope
 
-__all__ = ["ClientCredentialsRequest", "acquire_token_for_client"]
+__all__ = [
+    "ClientCredentialsRequest",
+    "acquire_token_for_client",
+    "app_token_probe",
+    "cached_app_token",
+]
 
 GRANT_TYPE = "client_credentials"
 
@@ -47,23 +54,37 @@ class ClientCredentialsRequest:
     extra_claims: str | None = None
 
 
-def acquire_token_for_client(
-    app: AppContext, resolver: EndpointResolver, request: ClientCredentialsRequest
-) -> Flow[dict[str, Any]]:
-    """Answer ``request`` from the cache, or from the token endpoint."""
-    endpoints = yield from resolver.resolve()
-    query = AccessTokenQuery(
+def app_token_probe(
+    app: AppContext, endpoints: AuthorityEndpoints, request: ClientCredentialsRequest
+) -> AccessTokenProbe:
+    """The prepared cache look-up for ``request`` (reusable for identical requests)."""
+    return AccessTokenQuery(
         client_id=app.client_id,
         environment=app.authority.environment,
         realm=endpoints.realm,
         scopes=request.scopes,
         ext_cache_key=request.ext_cache_key,
-    )
-    cached: Entry | None = None
+    ).probe()
+
+
+def cached_app_token(app: AppContext, probe: AccessTokenProbe, now: float) -> dict[str, Any] | None:
+    """The cache's answer when it holds a token that is valid and not due for refresh."""
+    cached = app.cache.find_access_token(probe, now)
+    if cached is None or is_aging(cached, now):
+        return None
+    return from_cache(cached, now)
+
+
+def acquire_token_for_client(
+    app: AppContext, resolver: EndpointResolver, request: ClientCredentialsRequest
+) -> Flow[dict[str, Any]]:
+    """Answer ``request`` from the cache, or from the token endpoint."""
+    endpoints = yield from resolver.resolve()
+    cached: ReadOnlyEntry | None = None
     if request.claims_challenge is None:
         now = app.clock()
-        cached = app.cache.find_access_token(query, now)
-        if cached is not None and not _is_aging(cached, now):
+        cached = app.cache.find_access_token(app_token_probe(app, endpoints, request), now)
+        if cached is not None and not is_aging(cached, now):
             return from_cache(cached, now)
     try:
         token = yield from _request_token(app, endpoints, request)
@@ -72,7 +93,9 @@ def acquire_token_for_client(
             return from_cache(cached, app.clock())
         raise
     now = app.clock()
-    app.cache.add_access_token(_record(app, endpoints, request, token, now))
+    metadata = AppMetadataRecord(app.client_id, app.authority.environment, token.foci)
+    record = _record(app, endpoints, request, token, now)
+    app.cache.save(CacheWrite(access_token=record, app_metadata=metadata), now)
     return from_identity_provider(token, now)
 
 
@@ -98,11 +121,6 @@ def _request_token(
     )
     response = yield http_request
     return parse_token_response(response)
-
-
-def _is_aging(entry: Entry, now: float) -> bool:
-    refresh_on = entry.get("refresh_on")
-    return isinstance(refresh_on, str) and refresh_on.isdigit() and int(refresh_on) < now
 
 
 def _record(

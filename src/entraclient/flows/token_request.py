@@ -9,9 +9,10 @@ a :class:`ProtocolError`, never a cache entry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from entraclient.cache.identity import decode_client_info, decode_jwt_claims
 from entraclient.errors import ProtocolError
 from entraclient.flows.context import AppContext
 from entraclient.flows.responses import successful_json
@@ -67,6 +68,7 @@ class TokenResponse:
     id_token: str | None
     client_info: str | None
     foci: str | None
+    id_token_claims: dict[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"TokenResponse(token_type={self.token_type!r}, expires_in={self.expires_in}, ****)"
@@ -88,6 +90,8 @@ def parse_token_response(
             status_code=200,
         )
     expires_in = _lifetime(body, "expires_in", default=DEFAULT_EXPIRES_IN)
+    id_token = _optional_str(body, "id_token")
+    client_info = _optional_str(body, "client_info")
     return TokenResponse(
         body=body,
         access_token=access_token,
@@ -97,10 +101,29 @@ def parse_token_response(
         refresh_in=_lifetime(body, "refresh_in", default=None),
         scope=_optional_str(body, "scope"),
         refresh_token=_optional_str(body, "refresh_token"),
-        id_token=_optional_str(body, "id_token"),
-        client_info=_optional_str(body, "client_info"),
+        id_token=id_token,
+        client_info=_checked_client_info(client_info),
         foci=_optional_str(body, "foci"),
+        id_token_claims=_id_token_claims(id_token),
     )
+
+
+def _id_token_claims(id_token: str | None) -> dict[str, Any]:
+    if id_token is None:
+        return {}
+    try:
+        return decode_jwt_claims(id_token)
+    except ValueError as bad:
+        raise ProtocolError(f"the token response's {bad}", status_code=200) from None
+
+
+def _checked_client_info(client_info: str | None) -> str | None:
+    if client_info is not None:
+        try:
+            decode_client_info(client_info)
+        except ValueError as bad:
+            raise ProtocolError(f"the token response's {bad}", status_code=200) from None
+    return client_info
 
 
 def _lifetime(body: dict[str, Any], name: str, *, default: int | None) -> Any:
