@@ -131,7 +131,9 @@ def _matches(
     if wanted and not wanted <= set(str(entry.get("target") or "").split()):
         return False
     return not (
-        credential_type == ACCESS_TOKEN and "ext_cache_key" in entry and "ext_cache_key" not in query
+        credential_type == ACCESS_TOKEN
+        and "ext_cache_key" in entry
+        and "ext_cache_key" not in query
     )
 
 

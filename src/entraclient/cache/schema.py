@@ -70,7 +70,9 @@ def refresh_token_key(
     return "-".join(parts).lower()
 
 
-def id_token_key(*, home_account_id: str | None, environment: str, client_id: str, realm: str) -> str:
+def id_token_key(
+    *, home_account_id: str | None, environment: str, client_id: str, realm: str
+) -> str:
     """The key of an id token entry (its target slot is always empty)."""
     parts = [home_account_id or "", environment, "idtoken", client_id, realm, ""]
     return "-".join(parts).lower()

@@ -184,9 +184,8 @@ class TokenCache(MsalTokenCacheMethods):
 
     def _matches_client(self, key: str, client_id: str) -> bool:
         entry = self._sections[ACCESS_TOKEN][key]
-        return (
-            str(entry.get("client_id", "")).lower() == client_id.lower()
-            and not entry.get("ext_cache_key")
+        return str(entry.get("client_id", "")).lower() == client_id.lower() and not entry.get(
+            "ext_cache_key"
         )
 
     # -- refresh tokens, accounts, app metadata ----------------------------------------------
