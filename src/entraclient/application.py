@@ -32,16 +32,23 @@ from entraclient.config import (
 )
 from entraclient.credentials import ClientAuthentication, load_client_credential
 from entraclient.errors import FlowError
+from entraclient.flows.accounts import find_accounts, forget_account
+from entraclient.flows.aliases import AliasHosts, NoAliases
 from entraclient.flows.claims import parse_claims_object
 from entraclient.flows.client_credentials import (
+    AppTokenProbes,
     ClientCredentialsRequest,
     acquire_token_for_client,
+    app_token_probe,
+    cached_app_token,
 )
 from entraclient.flows.context import AppContext
-from entraclient.flows.discovery import EndpointResolver
+from entraclient.flows.discovery import EndpointResolver, InstanceDiscovery
+from entraclient.flows.silent import acquire_token_silent
 from entraclient.http.driver import Flow, run_sync
 from entraclient.http.transport import HttpClientTransport, RequestsTransport, SyncTransport
 from entraclient.scopes import RESERVED_SCOPES, validate_scopes
+from entraclient.silent_requests import build_silent_request, check_account
 from entraclient.telemetry import Telemetry, new_correlation_id
 
 __all__ = ["ClientApplication", "ConfidentialClientApplication"]
@@ -102,6 +109,8 @@ class ClientApplication:
         self.enable_pii_log = check_optional_bool(enable_pii_log, "enable_pii_log", default=False)
         self._transport = self._build_transport(http_client)
         self._resolver = EndpointResolver(self.authority, self._instance_discovery)
+        self._app_token_probes = AppTokenProbes()
+        self._aliases: AliasHosts = NoAliases()
         self._context = AppContext(
             client_id=self.client_id,
             authority=self.authority,
@@ -133,7 +142,7 @@ class ClientApplication:
             return HttpClientTransport(http_client)
         return RequestsTransport(verify=self._verify, proxies=self._proxies, timeout=self._timeout)
 
-    def _run(self, flow: Flow[dict[str, Any]]) -> dict[str, Any]:
+    def _run(self, flow: Flow[T]) -> T | dict[str, Any]:
         """Drive ``flow``; a flow failure becomes its error dict here and nowhere else."""
         try:
             return run_sync(flow, self._transport)
@@ -141,6 +150,94 @@ class ClientApplication:
             result = failure.result()
             logger.info("token request failed: %s", result.get("error"))
             return result
+
+    # -- accounts and silent acquisition ---------------------------------------------------
+
+    def get_accounts(self, username: str | None = None) -> list[dict[str, Any]]:
+        """The accounts signed in to this app's cloud, as ``acquire_token_silent`` takes them.
+
+        Args:
+            username: keep only the accounts with this username (case-insensitive).
+        """
+        check_optional_str(username, "username")
+        return run_sync(find_accounts(self._context, self._aliases, username), self._transport)
+
+    def remove_account(self, account: Mapping[str, Any]) -> None:
+        """Sign ``account`` out of this app: forget its tokens and Account entries."""
+        forget_account(self._context, check_account(account, need_environment=True))
+
+    def acquire_token_silent(
+        self,
+        scopes: list[str],
+        account: Mapping[str, Any] | None,
+        authority: str | None = None,
+        force_refresh: bool = False,
+        claims_challenge: str | None = None,
+        forwarded_client_claims: str | None = None,
+        auth_scheme: Any = None,
+        **kwargs: Any,
+    ) -> dict[str, Any] | None:
+        """Like :meth:`acquire_token_silent_with_error`, but ``None`` on any failure too."""
+        result = self.acquire_token_silent_with_error(
+            scopes,
+            account,
+            authority,
+            force_refresh,
+            claims_challenge,
+            forwarded_client_claims,
+            auth_scheme,
+            **kwargs,
+        )
+        return result if result is not None and "error" not in result else None
+
+    def acquire_token_silent_with_error(
+        self,
+        scopes: list[str],
+        account: Mapping[str, Any] | None,
+        authority: str | None = None,
+        force_refresh: bool = False,
+        claims_challenge: str | None = None,
+        forwarded_client_claims: str | None = None,
+        auth_scheme: Any = None,
+        **kwargs: Any,
+    ) -> dict[str, Any] | None:
+        """Acquire a token for ``account`` from the cache, refreshing it when needed.
+
+        Args:
+            scopes: the scopes wanted, e.g. ``["User.Read"]`` (not openid/profile/offline_access).
+            account: one of the dicts :meth:`get_accounts` returns; ``None`` returns ``None``.
+            authority: ignored (with a warning), as in MSAL Python.
+            force_refresh: skip the access token cache and use a refresh token.
+            claims_challenge: a claims challenge from a resource; it bypasses the cache.
+            forwarded_client_claims: a JSON object string merged into ``claims``.
+            auth_scheme: must be ``None`` (proof-of-possession tokens are not supported).
+
+        Returns:
+            The token dict; an ``error`` dict if refreshing failed; ``None`` if nothing usable
+            was cached.
+        """
+        if kwargs:
+            raise TypeError(f"unexpected arguments: {sorted(kwargs)}")
+        if not account:
+            return None
+        if authority is not None:
+            warnings.warn("acquire_token_silent ignores authority", UserWarning, stacklevel=2)
+        request = build_silent_request(
+            scopes,
+            check_account(account),
+            force_refresh=force_refresh,
+            claims_challenge=claims_challenge,
+            forwarded_client_claims=forwarded_client_claims,
+            auth_scheme=auth_scheme,
+            exclude_scopes=self.exclude_scopes,
+        )
+        flow = acquire_token_silent(
+            self._context, self._resolver, self._aliases, self._alias_resolver, request
+        )
+        return self._run(flow)
+
+    def _alias_resolver(self, alias: str) -> EndpointResolver:
+        return EndpointResolver(self.authority.with_host(alias), InstanceDiscovery(enabled=False))
 
 
 class ConfidentialClientApplication(ClientApplication):
@@ -181,6 +278,13 @@ class ConfidentialClientApplication(ClientApplication):
         Returns:
             A dict with ``access_token`` on success, or ``error`` and ``error_description``.
         """
+        plain = claims_challenge is None and fmi_path is None and forwarded_client_claims is None
+        if plain and not kwargs:
+            probe = self._app_token_probes.get(scopes)
+            if probe is not None:
+                hit = cached_app_token(self._context, probe, self._context.clock())
+                if hit is not None:
+                    return hit
         if kwargs.pop("force_refresh", False):
             raise ValueError(
                 "acquire_token_for_client does not take force_refresh: the cache returns a "
@@ -198,7 +302,12 @@ class ConfidentialClientApplication(ClientApplication):
                 DeprecationWarning,
                 stacklevel=2,
             )
-        return self._run(acquire_token_for_client(self._context, self._resolver, request))
+            plain = False
+        result = self._run(acquire_token_for_client(self._context, self._resolver, request))
+        if plain and self._resolver.known is not None:
+            probe = app_token_probe(self._context, self._resolver.known, request)
+            self._app_token_probes.remember(scopes, probe)
+        return result
 
     def _client_credentials_request(
         self,

@@ -8,11 +8,13 @@ may not pass a reserved scope to them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable
 
 __all__ = ["RESERVED_SCOPES", "decorate", "validate_scopes", "wire_scope"]
 
 RESERVED_SCOPES = frozenset({"openid", "profile", "offline_access"})
+_WHITESPACE = re.compile(r"\s")
 
 
 def validate_scopes(scopes: object, *, allow_empty: bool = False) -> list[str]:
@@ -25,7 +27,7 @@ def validate_scopes(scopes: object, *, allow_empty: bool = False) -> list[str]:
     for scope in scopes:
         if not isinstance(scope, str):
             raise TypeError(f"each scope must be a string, got {type(scope).__name__}")
-        if not scope.strip() or any(c.isspace() for c in scope):
+        if not scope or _WHITESPACE.search(scope):
             raise ValueError(f"scope {scope!r} is empty or contains whitespace")
         if scope not in result:
             result.append(scope)

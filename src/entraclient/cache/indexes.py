@@ -56,15 +56,16 @@ def scope_set(target: object) -> frozenset[str]:
 
 
 def bucket_of(entry: Entry) -> BucketKey:
-    """The bucket of an access token entry."""
+    """The bucket of an access token entry (whose fields are strings or null: checked)."""
+    get = entry.get
     return (
-        _text(entry, "home_account_id").lower(),
-        _text(entry, "environment").lower(),
-        _text(entry, "client_id").lower(),
-        _text(entry, "realm").lower(),
-        _text(entry, "key_id"),
-        _text(entry, "ext_cache_key"),
-        _text(entry, "user_assertion_hash"),
+        (get("home_account_id") or "").lower(),
+        (get("environment") or "").lower(),
+        (get("client_id") or "").lower(),
+        (get("realm") or "").lower(),
+        get("key_id") or "",
+        get("ext_cache_key") or "",
+        get("user_assertion_hash") or "",
     )
 
 

@@ -130,16 +130,22 @@ class TokenCache(MsalTokenCacheMethods):
     def find_access_token(
         self, query: AccessTokenQuery | AccessTokenProbe, now: float
     ) -> ReadOnlyEntry | None:
-        """A usable access token answering ``query``, or ``None``; drops expired ones it meets."""
-        probe = query if isinstance(query, AccessTokenProbe) else query.probe()
+        """A usable access token answering ``query``, or ``None``; drops expired ones it meets.
+
+        The exact key is probed first; other candidates come from the scope index.
+        """
+        probe = query if type(query) is AccessTokenProbe else query.probe()  # type: ignore[union-attr]
         with self._lock:
             bucket = self._index.buckets.get(probe.bucket)
             if bucket is None:
                 return None
             if probe.key in bucket.keys:
-                found = self._usable(probe.key, probe.wanted, now)
-                if found is not None:
-                    return found
+                entry = self._sections[ACCESS_TOKEN][probe.key]
+                expires_on = int(entry["expires_on"])
+                if expires_on - now >= EXPIRY_MARGIN_SECONDS:
+                    return MappingProxyType(entry)
+                if expires_on < now:
+                    self._drop(probe.key)
             for key in bucket.candidates(probe.wanted):
                 if key != probe.key:
                     found = self._usable(key, probe.wanted, now)
@@ -148,15 +154,20 @@ class TokenCache(MsalTokenCacheMethods):
             return None
 
     def _usable(self, key: str, wanted: frozenset[str], now: float) -> ReadOnlyEntry | None:
-        entry = self._sections[ACCESS_TOKEN][key]
+        entry = self._sections[ACCESS_TOKEN].get(key)
+        if entry is None:
+            return None
         expires_on = int(entry["expires_on"])
         if expires_on < now:
-            self._pop(ACCESS_TOKEN, key)
-            self._changed()
+            self._drop(key)
             return None
         if expires_on - now < EXPIRY_MARGIN_SECONDS or not wanted <= scope_set(entry["target"]):
             return None
         return MappingProxyType(entry)
+
+    def _drop(self, key: str) -> None:
+        self._pop(ACCESS_TOKEN, key)
+        self._changed()
 
     def add_access_token(self, record: AccessTokenRecord, now: float | None = None) -> None:
         """Store ``record``, replacing its key and the tokens it overlaps."""

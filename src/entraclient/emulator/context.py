@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from entraclient.emulator.directory import Directory
 from entraclient.emulator.hosts import HostSet
+from entraclient.emulator.refresh_tokens import RefreshTokenStore
 from entraclient.emulator.request_log import RequestLog
 from entraclient.emulator.signing import TokenSigner
+from entraclient.emulator.users import AppFamilies, UserDirectory
 
 __all__ = ["EmulatorContext"]
 
@@ -22,3 +24,6 @@ class EmulatorContext:
     log: RequestLog
     extra_instances: HostSet
     clock: Callable[[], float]
+    users: UserDirectory = field(default_factory=UserDirectory)
+    families: AppFamilies = field(default_factory=AppFamilies)
+    refresh_tokens: RefreshTokenStore = field(default_factory=RefreshTokenStore)

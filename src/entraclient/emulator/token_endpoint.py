@@ -21,13 +21,19 @@ from starlette.responses import Response
 from entraclient.emulator.client_auth import authenticate_client
 from entraclient.emulator.context import EmulatorContext
 from entraclient.emulator.errors import EntraError, ErrorKind
-from entraclient.emulator.grants import GrantHandler, TokenRequest, client_credentials
+from entraclient.emulator.grants import (
+    GrantHandler,
+    TokenRequest,
+    client_credentials,
+    refresh_token,
+)
 from entraclient.emulator.web import error_response, json_response, request_host, resolve_tenant
 
 __all__ = ["GRANT_HANDLERS", "TokenEndpoint"]
 
 GRANT_HANDLERS: dict[str, GrantHandler] = {
     client_credentials.GRANT_TYPE: client_credentials.grant_client_credentials,
+    refresh_token.GRANT_TYPE: refresh_token.grant_refresh_token,
 }
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"

@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["merge_claims", "parse_claims_object"]
+__all__ = ["merge_claims", "merge_forwarded_claims", "parse_claims_object"]
 
 
 def parse_claims_object(text: str, *, name: str) -> dict[str, Any]:
@@ -40,3 +40,24 @@ def merge_claims(capabilities: Sequence[str], claims_challenge: str | None) -> s
     access_token["xms_cc"] = xms_cc
     merged["access_token"] = access_token
     return json.dumps(merged)
+
+
+def _deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(merged.get(key), dict) and isinstance(value, dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def merge_forwarded_claims(claims: str | None, forwarded: str | None) -> str | None:
+    """``claims`` with the caller's ``forwarded_client_claims`` deep-merged over it."""
+    if not forwarded:
+        return claims
+    if not claims:
+        return forwarded
+    base = parse_claims_object(claims, name="claims")
+    overlay = parse_claims_object(forwarded, name="forwarded_client_claims")
+    return json.dumps(_deep_merge(base, overlay))

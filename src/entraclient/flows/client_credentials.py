@@ -19,7 +19,7 @@ from entraclient.cache.records import AppMetadataRecord, CacheWrite
 from entraclient.cache.schema import AccessTokenRecord
 from entraclient.cache.token_cache import AccessTokenQuery, ReadOnlyEntry
 from entraclient.errors import FlowError, TransportError
-from entraclient.flows.claims import merge_claims
+from entraclient.flows.claims import merge_claims, merge_forwarded_claims
 from entraclient.flows.context import AppContext
 from entraclient.flows.discovery import AuthorityEndpoints, EndpointResolver
 from entraclient.flows.results import from_cache, from_identity_provider, is_aging
@@ -33,6 +33,7 @@ from entraclient.http.messages import pairs
 from entraclient.scopes import wire_scope
 
 __all__ = [
+    "AppTokenProbes",
     "ClientCredentialsRequest",
     "acquire_token_for_client",
     "app_token_probe",
@@ -70,9 +71,36 @@ def app_token_probe(
 def cached_app_token(app: AppContext, probe: AccessTokenProbe, now: float) -> dict[str, Any] | None:
     """The cache's answer when it holds a token that is valid and not due for refresh."""
     cached = app.cache.find_access_token(probe, now)
-    if cached is None or is_aging(cached, now):
+    if cached is None or ("refresh_on" in cached and is_aging(cached, now)):
         return None
     return from_cache(cached, now)
+
+
+class AppTokenProbes:
+    """Prepared look-ups of one application by the scopes it asked with, so that a repeated
+    request can be answered from the cache without being rebuilt. Bounded; thread-safe
+    (a lost update only costs a rebuild)."""
+
+    MAX_ENTRIES = 1024
+
+    def __init__(self) -> None:
+        self._probes: dict[tuple[object, ...], AccessTokenProbe] = {}
+
+    @staticmethod
+    def _key(scopes: object) -> tuple[object, ...] | None:
+        return tuple(scopes) if type(scopes) is list or type(scopes) is tuple else None
+
+    def get(self, scopes: object) -> AccessTokenProbe | None:
+        key = self._key(scopes)
+        return self._probes.get(key) if key is not None else None
+
+    def remember(self, scopes: object, probe: AccessTokenProbe) -> None:
+        key = self._key(scopes)
+        if key is None:
+            return
+        if len(self._probes) >= self.MAX_ENTRIES:
+            self._probes.clear()
+        self._probes[key] = probe
 
 
 def acquire_token_for_client(
@@ -102,7 +130,9 @@ def acquire_token_for_client(
 def _request_token(
     app: AppContext, endpoints: AuthorityEndpoints, request: ClientCredentialsRequest
 ) -> Flow[TokenResponse]:
-    claims = merge_claims(app.client_capabilities, request.claims_challenge)
+    claims = merge_forwarded_claims(
+        merge_claims(app.client_capabilities, request.claims_challenge), request.extra_claims
+    )
     grant_fields = pairs(
         [
             ("scope", wire_scope(request.scopes)),

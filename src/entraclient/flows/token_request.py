@@ -32,6 +32,7 @@ def build_token_request(
     grant_fields: Pairs,
     correlation_id: str,
     assertion_context: dict[str, str] | None = None,
+    extra_headers: Pairs = (),
 ) -> HttpRequest:
     """A POST to ``token_endpoint`` carrying the client's identity and the grant's fields."""
     auth: Pairs = ()
@@ -48,9 +49,8 @@ def build_token_request(
             *grant_fields,
         ]
     )
-    return HttpRequest(
-        "POST", token_endpoint, headers=app.telemetry.token_headers(correlation_id), form=form
-    )
+    headers = app.telemetry.token_headers(correlation_id) + extra_headers
+    return HttpRequest("POST", token_endpoint, headers=headers, form=form)
 
 
 @dataclass(frozen=True, slots=True)
