@@ -144,7 +144,7 @@ access_token_entries = _with_unknown(
             "key_id": _name,
             "ext_cache_key": _name,
             "user_assertion_hash": _name,
-        },  # fmt: skip
+        },
     )
 )
 refresh_token_entries = _with_unknown(
