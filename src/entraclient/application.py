@@ -35,11 +35,11 @@ from entraclient.errors import FlowError
 from entraclient.flows.accounts import find_accounts, forget_account
 from entraclient.flows.aliases import AliasHosts, NoAliases
 from entraclient.flows.claims import parse_claims_object
+from entraclient.cache.token_cache import AccessTokenProbes
 from entraclient.flows.client_credentials import (
-    AppTokenProbes,
     ClientCredentialsRequest,
     acquire_token_for_client,
-    app_token_probe,
+    app_token_probes,
     cached_app_token,
 )
 from entraclient.flows.context import AppContext
@@ -47,7 +47,7 @@ from entraclient.flows.discovery import EndpointResolver, InstanceDiscovery
 from entraclient.flows.silent import acquire_token_silent
 from entraclient.http.driver import Flow, run_sync
 from entraclient.http.transport import HttpClientTransport, RequestsTransport, SyncTransport
-from entraclient.scopes import RESERVED_SCOPES, validate_scopes
+from entraclient.scopes import RESERVED_SCOPES, are_plain_scopes, validate_scopes
 from entraclient.silent_requests import build_silent_request, check_account
 from entraclient.telemetry import Telemetry, new_correlation_id
 
@@ -109,7 +109,7 @@ class ClientApplication:
         self.enable_pii_log = check_optional_bool(enable_pii_log, "enable_pii_log", default=False)
         self._transport = self._build_transport(http_client)
         self._resolver = EndpointResolver(self.authority, self._instance_discovery)
-        self._app_token_probes = AppTokenProbes()
+        self._app_token_probes: AccessTokenProbes | None = None
         self._aliases: AliasHosts = NoAliases()
         self._context = AppContext(
             client_id=self.client_id,
@@ -279,12 +279,11 @@ class ConfidentialClientApplication(ClientApplication):
             A dict with ``access_token`` on success, or ``error`` and ``error_description``.
         """
         plain = claims_challenge is None and fmi_path is None and forwarded_client_claims is None
-        if plain and not kwargs:
-            probe = self._app_token_probes.get(scopes)
-            if probe is not None:
-                hit = cached_app_token(self._context, probe, self._context.clock())
-                if hit is not None:
-                    return hit
+        probes = self._app_token_probes
+        if probes is not None and plain and not kwargs and are_plain_scopes(scopes):
+            hit = cached_app_token(self._context, probes.probe(scopes), self._context.clock())
+            if hit is not None:
+                return hit
         if kwargs.pop("force_refresh", False):
             raise ValueError(
                 "acquire_token_for_client does not take force_refresh: the cache returns a "
@@ -304,9 +303,8 @@ class ConfidentialClientApplication(ClientApplication):
             )
             plain = False
         result = self._run(acquire_token_for_client(self._context, self._resolver, request))
-        if plain and self._resolver.known is not None:
-            probe = app_token_probe(self._context, self._resolver.known, request)
-            self._app_token_probes.remember(scopes, probe)
+        if plain and probes is None and self._resolver.known is not None:
+            self._app_token_probes = app_token_probes(self._context, self._resolver.known)
         return result
 
     def _client_credentials_request(

@@ -11,7 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 
-__all__ = ["RESERVED_SCOPES", "decorate", "validate_scopes", "wire_scope"]
+__all__ = [
+    "RESERVED_SCOPES",
+    "are_plain_scopes",
+    "decorate",
+    "validate_scopes",
+    "wire_scope",
+]
 
 RESERVED_SCOPES = frozenset({"openid", "profile", "offline_access"})
 _WHITESPACE = re.compile(r"\s")
@@ -34,6 +40,20 @@ def validate_scopes(scopes: object, *, allow_empty: bool = False) -> list[str]:
     if not result and not allow_empty:
         raise ValueError("scopes must name at least one scope, such as 'api://<app>/.default'")
     return result
+
+
+def are_plain_scopes(scopes: object) -> bool:
+    """Whether ``scopes`` is a non-empty list of distinct valid scopes, none reserved: the
+    common case, checked quickly (anything else goes through :func:`validate_scopes`)."""
+    if type(scopes) is not list or not scopes:
+        return False
+    for scope in scopes:
+        # isprintable() is false for every whitespace character but the space itself.
+        if type(scope) is not str or " " in scope or not scope.isprintable():
+            return False
+        if not scope or scope in RESERVED_SCOPES:
+            return False
+    return len(scopes) == 1 or len(set(scopes)) == len(scopes)
 
 
 def wire_scope(scopes: Iterable[str]) -> str:

@@ -74,11 +74,16 @@ def owner_of(entry: Entry) -> Owner:
 
 
 class AccessTokenProbe(NamedTuple):
-    """A prepared access-token look-up: its bucket, the exact key, the wanted scopes."""
+    """A prepared access-token look-up: its bucket, the exact key, and the wanted scopes as
+    a lower-cased, sorted, space-joined target."""
 
     bucket: BucketKey
     key: str
-    wanted: frozenset[str]
+    target: str
+
+    @property
+    def wanted(self) -> frozenset[str]:
+        return frozenset(self.target.split())
 
 
 class ScopeIndex:

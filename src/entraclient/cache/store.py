@@ -8,7 +8,8 @@ Invariants:
 * Every change goes through :meth:`_put` or :meth:`_pop`, which keep :class:`CacheIndex` and
   the set of changed partitions in step with ``_sections``.
 * Methods whose names start with ``_`` expect the caller to hold ``_lock``; public ones take
-  it. Nothing here does I/O, so the lock is never held across the network.
+  it, except the exact-key probe of ``find_access_token``, which reads without it (see
+  there). Nothing here does I/O, so the lock is never held across the network.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ Invariants:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -35,13 +35,13 @@ from entraclient.cache.schema import (
     REFRESH_TOKEN,
     AccessTokenRecord,
     Entry,
-    access_token_key,
     app_metadata_key,
 )
 from entraclient.cache.store import Sections
 
 __all__ = [
     "EXPIRY_MARGIN_SECONDS",
+    "AccessTokenProbes",
     "AccessTokenQuery",
     "ReadOnlyEntry",
     "RefreshTokenQuery",
@@ -52,6 +52,8 @@ EXPIRY_MARGIN_SECONDS = 300
 """An access token closer than this to its expiry is not handed out (PROTOCOL.md §8.6)."""
 
 ReadOnlyEntry = Mapping[str, Any]
+_NO_ENTRIES: dict[str, Entry] = {}
+_new_probe = tuple.__new__  # builds a probe without NamedTuple's Python-level __new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,24 +75,58 @@ class AccessTokenQuery:
 
     def probe(self) -> AccessTokenProbe:
         """The prepared form of this query (reuse it to look up the same thing repeatedly)."""
-        bucket = (
-            (self.home_account_id or "").lower(),
-            self.environment.lower(),
-            self.client_id.lower(),
-            self.realm.lower(),
-            self.key_id or "",
-            self.ext_cache_key or "",
-            self.user_assertion_hash or "",
-        )
-        key = access_token_key(
-            home_account_id=self.home_account_id,
-            environment=self.environment,
+        probes = AccessTokenProbes(
             client_id=self.client_id,
+            environment=self.environment,
             realm=self.realm,
-            target=" ".join(sorted(self.scopes)),
+            home_account_id=self.home_account_id,
+            key_id=self.key_id,
             ext_cache_key=self.ext_cache_key,
+            user_assertion_hash=self.user_assertion_hash,
         )
-        return AccessTokenProbe(bucket, key, frozenset(s.lower() for s in self.scopes))
+        return probes.probe(self.scopes)
+
+
+class AccessTokenProbes:
+    """Builds the look-ups of one bucket (one app, account, tenant, ...) for any scopes.
+
+    Everything but the scopes is computed once, so a repeated request costs a string join
+    and a dictionary probe. Equivalent to ``AccessTokenQuery(...).probe()``.
+    """
+
+    __slots__ = ("_bucket", "_key_prefix", "_key_suffix")
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        environment: str,
+        realm: str,
+        home_account_id: str | None = None,
+        key_id: str | None = None,
+        ext_cache_key: str | None = None,
+        user_assertion_hash: str | None = None,
+    ) -> None:
+        self._bucket = (
+            (home_account_id or "").lower(),
+            environment.lower(),
+            client_id.lower(),
+            realm.lower(),
+            key_id or "",
+            ext_cache_key or "",
+            user_assertion_hash or "",
+        )
+        kind = "atext" if ext_cache_key else "accesstoken"
+        prefix = f"{home_account_id or ''}-{environment}-{kind}-{client_id}-{realm}-"
+        # Lower-casing the parts apart equals lower-casing the key (they meet at a "-").
+        self._key_prefix = prefix.lower()
+        self._key_suffix = f"-{ext_cache_key}".lower() if ext_cache_key else ""
+
+    def probe(self, scopes: Sequence[str]) -> AccessTokenProbe:
+        """The look-up of a token holding every one of ``scopes``."""
+        target = (scopes[0] if len(scopes) == 1 else " ".join(sorted(scopes))).lower()
+        key = self._key_prefix + target + self._key_suffix
+        return _new_probe(AccessTokenProbe, (self._bucket, key, target))
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,26 +168,45 @@ class TokenCache(MsalTokenCacheMethods):
     ) -> ReadOnlyEntry | None:
         """A usable access token answering ``query``, or ``None``; drops expired ones it meets.
 
-        The exact key is probed first; other candidates come from the scope index.
+        The exact key is probed first, without the lock: entries are never changed in place
+        and single dictionary reads are atomic, so a reader sees a whole entry that was in
+        the cache a moment ago. Anything else (other candidates from the scope index, the
+        removal of an expired token) happens under the lock.
         """
         probe = query if type(query) is AccessTokenProbe else query.probe()  # type: ignore[union-attr]
-        with self._lock:
-            bucket = self._index.buckets.get(probe.bucket)
-            if bucket is None:
-                return None
-            if probe.key in bucket.keys:
-                entry = self._sections[ACCESS_TOKEN][probe.key]
-                expires_on = int(entry["expires_on"])
-                if expires_on - now >= EXPIRY_MARGIN_SECONDS:
-                    return MappingProxyType(entry)
-                if expires_on < now:
-                    self._drop(probe.key)
-            for key in bucket.candidates(probe.wanted):
-                if key != probe.key:
-                    found = self._usable(key, probe.wanted, now)
-                    if found is not None:
-                        return found
+        bucket = self._index.buckets.get(probe.bucket)
+        if bucket is None:
             return None
+        if probe.key in bucket.keys:
+            entry = self._sections.get(ACCESS_TOKEN, _NO_ENTRIES).get(probe.key)
+            # The key does not encode key_id and user_assertion_hash: entries or buckets
+            # that have them are left to the locked path, which checks bucket membership.
+            if (
+                entry is not None
+                and int(entry["expires_on"]) - now >= EXPIRY_MARGIN_SECONDS
+                and "key_id" not in entry
+                and "user_assertion_hash" not in entry
+                and not (probe.bucket[4] or probe.bucket[6])
+            ):
+                return MappingProxyType(entry)
+        with self._lock:
+            return self._find_under_lock(probe, now)
+
+    def _find_under_lock(self, probe: AccessTokenProbe, now: float) -> ReadOnlyEntry | None:
+        bucket = self._index.buckets.get(probe.bucket)
+        if bucket is None:
+            return None
+        wanted = probe.wanted
+        if probe.key in bucket.keys:
+            found = self._usable(probe.key, wanted, now)
+            if found is not None:
+                return found
+        for key in bucket.candidates(wanted):
+            if key != probe.key:
+                found = self._usable(key, wanted, now)
+                if found is not None:
+                    return found
+        return None
 
     def _usable(self, key: str, wanted: frozenset[str], now: float) -> ReadOnlyEntry | None:
         entry = self._sections[ACCESS_TOKEN].get(key)

@@ -17,7 +17,7 @@ from typing import Any
 from entraclient.cache.indexes import AccessTokenProbe
 from entraclient.cache.records import AppMetadataRecord, CacheWrite
 from entraclient.cache.schema import AccessTokenRecord
-from entraclient.cache.token_cache import AccessTokenQuery, ReadOnlyEntry
+from entraclient.cache.token_cache import AccessTokenProbes, ReadOnlyEntry
 from entraclient.errors import FlowError, TransportError
 from entraclient.flows.claims import merge_claims, merge_forwarded_claims
 from entraclient.flows.context import AppContext
@@ -33,10 +33,9 @@ from entraclient.http.messages import pairs
 from entraclient.scopes import wire_scope
 
 __all__ = [
-    "AppTokenProbes",
     "ClientCredentialsRequest",
     "acquire_token_for_client",
-    "app_token_probe",
+    "app_token_probes",
     "cached_app_token",
 ]
 
@@ -55,17 +54,15 @@ class ClientCredentialsRequest:
     extra_claims: str | None = None
 
 
-def app_token_probe(
-    app: AppContext, endpoints: AuthorityEndpoints, request: ClientCredentialsRequest
-) -> AccessTokenProbe:
-    """The prepared cache look-up for ``request`` (reusable for identical requests)."""
-    return AccessTokenQuery(
+def app_token_probes(app: AppContext, endpoints: AuthorityEndpoints,
+                     ext_cache_key: str | None = None) -> AccessTokenProbes:  # fmt: skip
+    """The look-ups of this app's tokens in its tenant (built once, reused for any scopes)."""
+    return AccessTokenProbes(
         client_id=app.client_id,
         environment=app.authority.environment,
         realm=endpoints.realm,
-        scopes=request.scopes,
-        ext_cache_key=request.ext_cache_key,
-    ).probe()
+        ext_cache_key=ext_cache_key,
+    )
 
 
 def cached_app_token(app: AppContext, probe: AccessTokenProbe, now: float) -> dict[str, Any] | None:
@@ -76,33 +73,6 @@ def cached_app_token(app: AppContext, probe: AccessTokenProbe, now: float) -> di
     return from_cache(cached, now)
 
 
-class AppTokenProbes:
-    """Prepared look-ups of one application by the scopes it asked with, so that a repeated
-    request can be answered from the cache without being rebuilt. Bounded; thread-safe
-    (a lost update only costs a rebuild)."""
-
-    MAX_ENTRIES = 1024
-
-    def __init__(self) -> None:
-        self._probes: dict[tuple[object, ...], AccessTokenProbe] = {}
-
-    @staticmethod
-    def _key(scopes: object) -> tuple[object, ...] | None:
-        return tuple(scopes) if type(scopes) is list or type(scopes) is tuple else None
-
-    def get(self, scopes: object) -> AccessTokenProbe | None:
-        key = self._key(scopes)
-        return self._probes.get(key) if key is not None else None
-
-    def remember(self, scopes: object, probe: AccessTokenProbe) -> None:
-        key = self._key(scopes)
-        if key is None:
-            return
-        if len(self._probes) >= self.MAX_ENTRIES:
-            self._probes.clear()
-        self._probes[key] = probe
-
-
 def acquire_token_for_client(
     app: AppContext, resolver: EndpointResolver, request: ClientCredentialsRequest
 ) -> Flow[dict[str, Any]]:
@@ -111,7 +81,8 @@ def acquire_token_for_client(
     cached: ReadOnlyEntry | None = None
     if request.claims_challenge is None:
         now = app.clock()
-        cached = app.cache.find_access_token(app_token_probe(app, endpoints, request), now)
+        probes = app_token_probes(app, endpoints, request.ext_cache_key)
+        cached = app.cache.find_access_token(probes.probe(request.scopes), now)
         if cached is not None and not is_aging(cached, now):
             return from_cache(cached, now)
     try:
