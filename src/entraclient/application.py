@@ -15,7 +15,7 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any, TypeVar
 
 from entraclient.cache.schema import ext_cache_key
-from entraclient.cache.token_cache import TokenCache
+from entraclient.cache.token_cache import AccessTokenProbes, TokenCache
 from entraclient.config import (
     check_client_claims,
     check_client_id,
@@ -35,7 +35,6 @@ from entraclient.errors import FlowError
 from entraclient.flows.accounts import find_accounts, forget_account
 from entraclient.flows.aliases import AliasHosts, NoAliases
 from entraclient.flows.claims import parse_claims_object
-from entraclient.cache.token_cache import AccessTokenProbes
 from entraclient.flows.client_credentials import (
     ClientCredentialsRequest,
     acquire_token_for_client,
@@ -281,7 +280,7 @@ class ConfidentialClientApplication(ClientApplication):
         plain = claims_challenge is None and fmi_path is None and forwarded_client_claims is None
         probes = self._app_token_probes
         if probes is not None and plain and not kwargs and are_plain_scopes(scopes):
-            hit = cached_app_token(self._context, probes.probe(scopes), self._context.clock())
+            hit = cached_app_token(self._context, probes, scopes)
             if hit is not None:
                 return hit
         if kwargs.pop("force_refresh", False):

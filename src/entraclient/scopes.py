@@ -47,6 +47,15 @@ def are_plain_scopes(scopes: object) -> bool:
     common case, checked quickly (anything else goes through :func:`validate_scopes`)."""
     if type(scopes) is not list or not scopes:
         return False
+    if len(scopes) == 1:
+        scope = scopes[0]
+        return (
+            type(scope) is str
+            and " " not in scope
+            and scope.isprintable()
+            and scope not in RESERVED_SCOPES
+            and scope != ""
+        )
     for scope in scopes:
         # isprintable() is false for every whitespace character but the space itself.
         if type(scope) is not str or " " in scope or not scope.isprintable():

@@ -74,12 +74,14 @@ def owner_of(entry: Entry) -> Owner:
 
 
 class AccessTokenProbe(NamedTuple):
-    """A prepared access-token look-up: its bucket, the exact key, and the wanted scopes as
-    a lower-cased, sorted, space-joined target."""
+    """A prepared access-token look-up: its bucket, the exact key, the wanted scopes as a
+    lower-cased, sorted, space-joined target, and the interned (home_account_id,
+    environment, client_id, realm) an exact match is expected to hold."""
 
     bucket: BucketKey
     key: str
     target: str
+    owner: tuple[str | None, str, str, str]
 
     @property
     def wanted(self) -> frozenset[str]:

@@ -73,7 +73,7 @@ class CacheStore:
         if old is not None:
             self._index.discard(section, key, old)
             self._changed_partitions.add(partition_of(section, old))
-        entries[key] = entry
+        entries[key] = intern_common_values(entry)
         self._index.add(section, key, entry)
         self._changed_partitions.add(partition_of(section, entry))
 

@@ -17,6 +17,7 @@ Invariants:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -52,8 +53,26 @@ EXPIRY_MARGIN_SECONDS = 300
 """An access token closer than this to its expiry is not handed out (PROTOCOL.md §8.6)."""
 
 ReadOnlyEntry = Mapping[str, Any]
+"""An entry as the cache holds it: shared, so never change it (a change is a new entry)."""
 _NO_ENTRIES: dict[str, Entry] = {}
 _new_probe = tuple.__new__  # builds a probe without NamedTuple's Python-level __new__
+
+
+def _is_plain_match(entry: Entry, owner: tuple[str | None, str, str, str], now: float) -> bool:
+    """Whether ``entry``, found under the exact key of a bucket without key id or assertion
+    hash, is the answer without further checks: valid, with exactly the owner fields
+    (compared by identity: the cache interns them, so a mismatch only means "ask the locked
+    path", which checks the bucket), and no key id or assertion hash (the key does not
+    encode them)."""
+    return (
+        int(entry["expires_on"]) - now >= EXPIRY_MARGIN_SECONDS
+        and entry.get("client_id") is owner[2]
+        and entry.get("realm") is owner[3]
+        and entry.get("environment") is owner[1]
+        and entry.get("home_account_id") is owner[0]
+        and "key_id" not in entry
+        and "user_assertion_hash" not in entry
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +113,7 @@ class AccessTokenProbes:
     and a dictionary probe. Equivalent to ``AccessTokenQuery(...).probe()``.
     """
 
-    __slots__ = ("_bucket", "_key_prefix", "_key_suffix")
+    __slots__ = ("_bucket", "key_prefix", "key_suffix", "owner", "plain")
 
     def __init__(
         self,
@@ -116,17 +135,26 @@ class AccessTokenProbes:
             ext_cache_key or "",
             user_assertion_hash or "",
         )
+        home = sys.intern(home_account_id) if home_account_id else None
+        self.owner = (home, sys.intern(environment), sys.intern(client_id), sys.intern(realm))
+        self.plain = not (key_id or user_assertion_hash)
         kind = "atext" if ext_cache_key else "accesstoken"
         prefix = f"{home_account_id or ''}-{environment}-{kind}-{client_id}-{realm}-"
         # Lower-casing the parts apart equals lower-casing the key (they meet at a "-").
-        self._key_prefix = prefix.lower()
-        self._key_suffix = f"-{ext_cache_key}".lower() if ext_cache_key else ""
+        self.key_prefix = prefix.lower()
+        self.key_suffix = f"-{ext_cache_key}".lower() if ext_cache_key else ""
+
+    def key_of(self, scopes: Sequence[str]) -> tuple[str, str]:
+        """The exact key for ``scopes``, and the lower-cased target it ends with."""
+        target = (scopes[0] if len(scopes) == 1 else " ".join(sorted(scopes))).lower()
+        return self.key_prefix + target + self.key_suffix, target
+
+    def probe_of(self, key: str, target: str) -> AccessTokenProbe:
+        return _new_probe(AccessTokenProbe, (self._bucket, key, target, self.owner))
 
     def probe(self, scopes: Sequence[str]) -> AccessTokenProbe:
         """The look-up of a token holding every one of ``scopes``."""
-        target = (scopes[0] if len(scopes) == 1 else " ".join(sorted(scopes))).lower()
-        key = self._key_prefix + target + self._key_suffix
-        return _new_probe(AccessTokenProbe, (self._bucket, key, target))
+        return self.probe_of(*self.key_of(scopes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,23 +202,35 @@ class TokenCache(MsalTokenCacheMethods):
         removal of an expired token) happens under the lock.
         """
         probe = query if type(query) is AccessTokenProbe else query.probe()  # type: ignore[union-attr]
-        bucket = self._index.buckets.get(probe.bucket)
-        if bucket is None:
-            return None
-        if probe.key in bucket.keys:
+        if not (probe.bucket[4] or probe.bucket[6]):
             entry = self._sections.get(ACCESS_TOKEN, _NO_ENTRIES).get(probe.key)
-            # The key does not encode key_id and user_assertion_hash: entries or buckets
-            # that have them are left to the locked path, which checks bucket membership.
-            if (
-                entry is not None
-                and int(entry["expires_on"]) - now >= EXPIRY_MARGIN_SECONDS
-                and "key_id" not in entry
-                and "user_assertion_hash" not in entry
-                and not (probe.bucket[4] or probe.bucket[6])
-            ):
-                return MappingProxyType(entry)
+            if entry is not None and _is_plain_match(entry, probe.owner, now):
+                return entry
         with self._lock:
             return self._find_under_lock(probe, now)
+
+    def find_access_token_for(
+        self, probes: AccessTokenProbes, scopes: Sequence[str], now: float
+    ) -> ReadOnlyEntry | None:
+        """``find_access_token(probes.probe(scopes), now)``, quicker on an exact hit."""
+        target = (scopes[0] if len(scopes) == 1 else " ".join(sorted(scopes))).lower()
+        key = probes.key_prefix + target + probes.key_suffix
+        if probes.plain:
+            entry = self._sections.get(ACCESS_TOKEN, _NO_ENTRIES).get(key)
+            if entry is not None:
+                owner = probes.owner  # see _is_plain_match, inlined here for speed
+                if (
+                    int(entry["expires_on"]) - now >= EXPIRY_MARGIN_SECONDS
+                    and entry.get("client_id") is owner[2]
+                    and entry.get("realm") is owner[3]
+                    and entry.get("environment") is owner[1]
+                    and entry.get("home_account_id") is owner[0]
+                    and "key_id" not in entry
+                    and "user_assertion_hash" not in entry
+                ):
+                    return entry
+        with self._lock:
+            return self._find_under_lock(probes.probe_of(key, target), now)
 
     def _find_under_lock(self, probe: AccessTokenProbe, now: float) -> ReadOnlyEntry | None:
         bucket = self._index.buckets.get(probe.bucket)
@@ -218,7 +258,7 @@ class TokenCache(MsalTokenCacheMethods):
             return None
         if expires_on - now < EXPIRY_MARGIN_SECONDS or not wanted <= scope_set(entry["target"]):
             return None
-        return MappingProxyType(entry)
+        return entry
 
     def _drop(self, key: str) -> None:
         self._pop(ACCESS_TOKEN, key)

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from entraclient.cache.indexes import AccessTokenProbe
 from entraclient.cache.records import AppMetadataRecord, CacheWrite
 from entraclient.cache.schema import AccessTokenRecord
 from entraclient.cache.token_cache import AccessTokenProbes, ReadOnlyEntry
@@ -65,9 +64,12 @@ def app_token_probes(app: AppContext, endpoints: AuthorityEndpoints,
     )
 
 
-def cached_app_token(app: AppContext, probe: AccessTokenProbe, now: float) -> dict[str, Any] | None:
+def cached_app_token(
+    app: AppContext, probes: AccessTokenProbes, scopes: list[str]
+) -> dict[str, Any] | None:
     """The cache's answer when it holds a token that is valid and not due for refresh."""
-    cached = app.cache.find_access_token(probe, now)
+    now = app.clock()
+    cached = app.cache.find_access_token_for(probes, scopes, now)
     if cached is None or ("refresh_on" in cached and is_aging(cached, now)):
         return None
     return from_cache(cached, now)

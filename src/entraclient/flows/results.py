@@ -35,6 +35,7 @@ def from_cache(entry: Mapping[str, Any], now: float) -> dict[str, Any]:
         "expires_in": int(int(entry["expires_on"]) - now),
         "token_source": "cache",
     }
-    if entry.get("refresh_on"):
-        result["refresh_on"] = int(entry["refresh_on"])
+    refresh_on = entry.get("refresh_on")
+    if refresh_on:
+        result["refresh_on"] = int(refresh_on)
     return result
