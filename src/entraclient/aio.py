@@ -17,8 +17,9 @@ Use it as an async context manager to close the connections it opened::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from entraclient.errors import FlowError, TransportError
 from entraclient.facade import ClientBase, ConfidentialBase
@@ -29,6 +30,8 @@ from entraclient.http.driver import Flow
 from entraclient.http.policies import AsyncPolicyTransport
 
 __all__ = ["AsyncClientApplication", "AsyncConfidentialClientApplication"]
+
+T = TypeVar("T")
 
 
 class AsyncClientApplication(ClientBase):
@@ -43,7 +46,7 @@ class AsyncClientApplication(ClientBase):
         self._transport = AsyncPolicyTransport(base, self._policies())
         return AsyncDriver(self._transport)
 
-    async def _run(self, flow: Flow[dict[str, Any]]) -> dict[str, Any]:
+    async def _run(self, flow: Flow[T]) -> T | dict[str, Any]:
         """Drive ``flow``; a flow failure becomes its error dict here and nowhere else."""
         recorder = CorrelationRecorder()
         try:
@@ -53,6 +56,51 @@ class AsyncClientApplication(ClientBase):
         except TransportError as failure:
             self._log_transport_failure(failure)
             raise
+
+    async def get_accounts(self, username: str | None = None) -> list[dict[str, Any]]:
+        """As :meth:`entraclient.ClientApplication.get_accounts`."""
+        return await self._driver.run(self._op_get_accounts(username))
+
+    async def remove_account(self, account: Mapping[str, Any]) -> None:
+        """As :meth:`entraclient.ClientApplication.remove_account`."""
+        self._remove_account(account)
+
+    async def acquire_token_silent(
+        self,
+        scopes: list[str],
+        account: Mapping[str, Any] | None,
+        authority: str | None = None,
+        force_refresh: bool = False,
+        claims_challenge: str | None = None,
+        forwarded_client_claims: str | None = None,
+        auth_scheme: Any = None,
+        **kwargs: Any,
+    ) -> dict[str, Any] | None:
+        """As :meth:`entraclient.ClientApplication.acquire_token_silent`."""
+        return self._without_error(
+            await self.acquire_token_silent_with_error(
+                scopes, account, authority, force_refresh, claims_challenge,
+                forwarded_client_claims, auth_scheme, **kwargs,
+            )
+        )  # fmt: skip
+
+    async def acquire_token_silent_with_error(
+        self,
+        scopes: list[str],
+        account: Mapping[str, Any] | None,
+        authority: str | None = None,
+        force_refresh: bool = False,
+        claims_challenge: str | None = None,
+        forwarded_client_claims: str | None = None,
+        auth_scheme: Any = None,
+        **kwargs: Any,
+    ) -> dict[str, Any] | None:
+        """As :meth:`entraclient.ClientApplication.acquire_token_silent_with_error`."""
+        flow = self._op_acquire_token_silent_with_error(
+            scopes, account, authority, force_refresh, claims_challenge,
+            forwarded_client_claims, auth_scheme, kwargs,
+        )  # fmt: skip
+        return None if flow is None else await self._run(flow)
 
     async def aclose(self) -> None:
         """Close the connections this application opened (not a client you passed in)."""
@@ -88,11 +136,18 @@ class AsyncConfidentialClientApplication(ConfidentialBase, AsyncClientApplicatio
 
         As :meth:`entraclient.ConfidentialClientApplication.acquire_token_for_client`.
         """
-        return await self._run(
+        hit = self._cached_app_token(
+            scopes, claims_challenge, fmi_path, forwarded_client_claims, kwargs
+        )
+        if hit is not None:
+            return hit
+        result = await self._run(
             self._op_acquire_token_for_client(
                 scopes, claims_challenge, fmi_path, forwarded_client_claims, kwargs
             )
         )
+        self._learn_app_token_probes()
+        return result
 
     async def remove_tokens_for_client(self) -> None:
         """Remove the app tokens this client acquired, under its authority's host and aliases."""

@@ -8,6 +8,7 @@ no I/O: discovery happens on the first call that needs it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from entraclient.errors import FlowError, TransportError
@@ -38,7 +39,7 @@ class ClientApplication(ClientBase):
             return HttpClientTransport(http_client)
         return RequestsTransport(verify=self._verify, proxies=self._proxies, timeout=self._timeout)
 
-    def _run(self, flow: Flow[dict[str, Any]]) -> dict[str, Any]:
+    def _run(self, flow: Flow[T]) -> T | dict[str, Any]:
         """Drive ``flow``; a flow failure becomes its error dict here and nowhere else."""
         recorder = CorrelationRecorder()
         try:
@@ -48,6 +49,69 @@ class ClientApplication(ClientBase):
         except TransportError as failure:
             self._log_transport_failure(failure)
             raise
+
+    def get_accounts(self, username: str | None = None) -> list[dict[str, Any]]:
+        """The accounts signed in to this app's cloud, as ``acquire_token_silent`` takes them.
+
+        Args:
+            username: keep only the accounts with this username (case-insensitive).
+        """
+        return self._driver.run(self._op_get_accounts(username))
+
+    def remove_account(self, account: Mapping[str, Any]) -> None:
+        """Sign ``account`` out of this app: forget its tokens and Account entries."""
+        self._remove_account(account)
+
+    def acquire_token_silent(
+        self,
+        scopes: list[str],
+        account: Mapping[str, Any] | None,
+        authority: str | None = None,
+        force_refresh: bool = False,
+        claims_challenge: str | None = None,
+        forwarded_client_claims: str | None = None,
+        auth_scheme: Any = None,
+        **kwargs: Any,
+    ) -> dict[str, Any] | None:
+        """Like :meth:`acquire_token_silent_with_error`, but ``None`` on any failure too."""
+        return self._without_error(
+            self.acquire_token_silent_with_error(
+                scopes, account, authority, force_refresh, claims_challenge,
+                forwarded_client_claims, auth_scheme, **kwargs,
+            )
+        )  # fmt: skip
+
+    def acquire_token_silent_with_error(
+        self,
+        scopes: list[str],
+        account: Mapping[str, Any] | None,
+        authority: str | None = None,
+        force_refresh: bool = False,
+        claims_challenge: str | None = None,
+        forwarded_client_claims: str | None = None,
+        auth_scheme: Any = None,
+        **kwargs: Any,
+    ) -> dict[str, Any] | None:
+        """Acquire a token for ``account`` from the cache, refreshing it when needed.
+
+        Args:
+            scopes: the scopes wanted, e.g. ``["User.Read"]`` (not openid/profile/offline_access).
+            account: one of the dicts :meth:`get_accounts` returns; ``None`` returns ``None``.
+            authority: ignored (with a warning), as in MSAL Python.
+            force_refresh: skip the access token cache and use a refresh token.
+            claims_challenge: a claims challenge from a resource; it bypasses the cache.
+            forwarded_client_claims: a JSON object string merged into ``claims``.
+            auth_scheme: must be ``None`` (proof-of-possession tokens are not supported).
+
+        Returns:
+            The token dict; an ``error`` dict if refreshing failed; ``None`` if nothing usable
+            was cached.
+        """
+        flow = self._op_acquire_token_silent_with_error(
+            scopes, account, authority, force_refresh, claims_challenge,
+            forwarded_client_claims, auth_scheme, kwargs,
+        )  # fmt: skip
+        return None if flow is None else self._run(flow)
 
 
 class ConfidentialClientApplication(ConfidentialBase, ClientApplication):
@@ -76,11 +140,18 @@ class ConfidentialClientApplication(ConfidentialBase, ClientApplication):
         Returns:
             A dict with ``access_token`` on success, or ``error`` and ``error_description``.
         """
-        return self._run(
+        hit = self._cached_app_token(
+            scopes, claims_challenge, fmi_path, forwarded_client_claims, kwargs
+        )
+        if hit is not None:
+            return hit
+        result = self._run(
             self._op_acquire_token_for_client(
                 scopes, claims_challenge, fmi_path, forwarded_client_claims, kwargs
             )
         )
+        self._learn_app_token_probes()
+        return result
 
     def remove_tokens_for_client(self) -> None:
         """Remove the app tokens this client acquired, under its authority's host and aliases.

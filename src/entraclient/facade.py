@@ -17,7 +17,7 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from entraclient.cache.schema import ext_cache_key
-from entraclient.cache.token_cache import TokenCache
+from entraclient.cache.token_cache import AccessTokenProbes, TokenCache
 from entraclient.config import (
     check_client_claims,
     check_client_id,
@@ -34,22 +34,27 @@ from entraclient.config import (
 )
 from entraclient.credentials import ClientAuthentication, load_client_credential
 from entraclient.errors import FlowError, TransportError
+from entraclient.flows.accounts import find_accounts, forget_account
 from entraclient.flows.aliases import AliasResolver
 from entraclient.flows.claims import parse_claims_object
 from entraclient.flows.client_credentials import (
     ClientCredentialsRequest,
     acquire_token_for_client,
+    app_token_probes,
+    cached_app_token,
 )
 from entraclient.flows.context import AppContext
-from entraclient.flows.discovery import EndpointResolver
+from entraclient.flows.discovery import EndpointResolver, InstanceDiscovery
 from entraclient.flows.regions import RegionalEndpoints
 from entraclient.flows.removal import remove_app_tokens
+from entraclient.flows.silent import acquire_token_silent
 from entraclient.http.driver import Flow
 from entraclient.http.http_cache import HttpCache
 from entraclient.http.policies import Policy
 from entraclient.http.throttling import ThrottleState, Throttling
 from entraclient.region import ATTEMPT_REGION_DISCOVERY, DISABLE_MSAL_FORCE_REGION, choose_region
-from entraclient.scopes import RESERVED_SCOPES, validate_scopes
+from entraclient.scopes import RESERVED_SCOPES, are_plain_scopes, validate_scopes
+from entraclient.silent_requests import build_silent_request, check_account
 from entraclient.telemetry import Telemetry, new_correlation_id
 
 __all__ = ["ClientBase", "ConfidentialBase"]
@@ -182,6 +187,54 @@ class ClientBase:
             logger.debug("error_description: %s", result.get("error_description"))
         return result
 
+    # -- accounts and silent acquisition ---------------------------------------------------
+
+    def _op_get_accounts(self, username: object) -> Flow[list[dict[str, Any]]]:
+        wanted = check_optional_str(username, "username")
+        return find_accounts(self._context, self._aliases, wanted)
+
+    def _remove_account(self, account: Mapping[str, Any]) -> None:
+        forget_account(self._context, check_account(account, need_environment=True))
+
+    def _op_acquire_token_silent_with_error(
+        self,
+        scopes: object,
+        account: Mapping[str, Any] | None,
+        authority: object,
+        force_refresh: bool,
+        claims_challenge: object,
+        forwarded_client_claims: object,
+        auth_scheme: object,
+        extra: dict[str, Any],
+    ) -> Flow[dict[str, Any] | None] | None:
+        """The silent flow, or ``None`` when there is no account to look for."""
+        if extra:
+            raise TypeError(f"unexpected arguments: {sorted(extra)}")
+        if not account:
+            return None
+        if authority is not None:
+            warnings.warn("acquire_token_silent ignores authority", UserWarning, stacklevel=3)
+        request = build_silent_request(
+            scopes,
+            check_account(account),
+            force_refresh=force_refresh,
+            claims_challenge=claims_challenge,
+            forwarded_client_claims=forwarded_client_claims,
+            auth_scheme=auth_scheme,
+            exclude_scopes=self.exclude_scopes,
+        )
+        return acquire_token_silent(
+            self._context, self._resolver, self._aliases, self._alias_resolver, request
+        )
+
+    def _alias_resolver(self, alias: str) -> EndpointResolver:
+        return EndpointResolver(self.authority.with_host(alias), InstanceDiscovery(enabled=False))
+
+    @staticmethod
+    def _without_error(result: dict[str, Any] | None) -> dict[str, Any] | None:
+        """``acquire_token_silent``'s answer: ``None`` for an error too."""
+        return result if result is not None and "error" not in result else None
+
     @staticmethod
     def _log_transport_failure(failure: TransportError) -> None:
         logger.warning(
@@ -208,6 +261,29 @@ class ConfidentialBase(ClientBase):
     def _check_allow_broker(self, allow_broker: object) -> None:
         if allow_broker is not None:
             raise ValueError("allow_broker must remain None for a ConfidentialClientApplication")
+
+    _app_token_probes: AccessTokenProbes | None = None
+
+    def _cached_app_token(
+        self,
+        scopes: object,
+        claims_challenge: object,
+        fmi_path: object,
+        forwarded_client_claims: object,
+        extra: dict[str, Any],
+    ) -> dict[str, Any] | None:
+        """The hot path of a plain cache hit, without building a flow; ``None`` otherwise."""
+        probes = self._app_token_probes
+        plain = claims_challenge is None and fmi_path is None and forwarded_client_claims is None
+        if probes is None or not plain or extra or not are_plain_scopes(scopes):
+            return None
+        return cached_app_token(self._context, probes, scopes)  # type: ignore[arg-type]
+
+    def _learn_app_token_probes(self) -> None:
+        """After a first call, remember how to probe this app's tokens (needs discovery)."""
+        known = self._resolver.known
+        if self._app_token_probes is None and known is not None:
+            self._app_token_probes = app_token_probes(self._context, known)
 
     def _op_acquire_token_for_client(
         self,

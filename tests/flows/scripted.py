@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from entraclient.errors import TransportError
 from entraclient.http.driver import Flow
 from entraclient.http.messages import HttpRequest, HttpResponse
 
@@ -15,13 +16,21 @@ T = TypeVar("T")
 def drive(
     flow: Flow[T], answer: Callable[[HttpRequest], HttpResponse]
 ) -> tuple[T, list[HttpRequest]]:
-    """Run ``flow`` to its end; return its result and every request it sent."""
+    """Run ``flow`` to its end; return its result and every request it sent.
+
+    A :class:`TransportError` raised by ``answer`` is thrown into the flow, as the driver does.
+    """
     sent: list[HttpRequest] = []
     try:
         request = next(flow)
         while True:
             sent.append(request)
-            request = flow.send(answer(request))
+            try:
+                response = answer(request)
+            except TransportError as failure:
+                request = flow.throw(failure)
+            else:
+                request = flow.send(response)
     except StopIteration as done:
         return done.value, sent
 

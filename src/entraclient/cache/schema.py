@@ -17,13 +17,19 @@ __all__ = [
     "ACCESS_TOKEN",
     "ACCOUNT",
     "APP_METADATA",
+    "AUTHORITY_TYPE_ADFS",
+    "AUTHORITY_TYPE_MSSTS",
     "ID_TOKEN",
     "REFRESH_TOKEN",
     "SECTIONS",
     "AccessTokenRecord",
     "Entry",
     "access_token_key",
+    "account_key",
     "app_metadata_key",
+    "entry_key",
+    "id_token_key",
+    "refresh_token_key",
 ]
 
 ACCESS_TOKEN = "AccessToken"
@@ -32,6 +38,8 @@ ID_TOKEN = "IdToken"
 ACCOUNT = "Account"
 APP_METADATA = "AppMetadata"
 SECTIONS = (ACCESS_TOKEN, REFRESH_TOKEN, ID_TOKEN, ACCOUNT, APP_METADATA)
+AUTHORITY_TYPE_MSSTS = "MSSTS"
+AUTHORITY_TYPE_ADFS = "ADFS"
 
 Entry = dict[str, Any]
 
@@ -54,9 +62,71 @@ def access_token_key(
     return "-".join(parts).lower()
 
 
+def refresh_token_key(
+    *, home_account_id: str | None, environment: str, client_id: str, target: str | None
+) -> str:
+    """The key of a refresh token entry; its realm slot is empty (RTs are cross-tenant)."""
+    parts = [home_account_id or "", environment, "refreshtoken", client_id, "", target or ""]
+    return "-".join(parts).lower()
+
+
+def id_token_key(
+    *, home_account_id: str | None, environment: str, client_id: str, realm: str
+) -> str:
+    """The key of an id token entry (its target slot is always empty)."""
+    parts = [home_account_id or "", environment, "idtoken", client_id, realm, ""]
+    return "-".join(parts).lower()
+
+
+def account_key(*, home_account_id: str, environment: str, realm: str) -> str:
+    """The key of an Account entry."""
+    return "-".join([home_account_id, environment, realm]).lower()
+
+
 def app_metadata_key(environment: str, client_id: str) -> str:
     """The key of an AppMetadata entry (case kept, as MSAL does)."""
     return f"appmetadata-{environment}-{client_id}"
+
+
+def _text(entry: Entry, field: str) -> str:
+    value = entry.get(field)
+    return value if isinstance(value, str) else ""
+
+
+def entry_key(section: str, entry: Entry) -> str:
+    """The key MSAL files ``entry`` under in ``section``, rebuilt from its fields.
+
+    Raises ``ValueError`` for a section whose keys this library does not know how to build.
+    """
+    home = _text(entry, "home_account_id")
+    environment = _text(entry, "environment")
+    client_id = _text(entry, "client_id")
+    realm = _text(entry, "realm")
+    if section == ACCESS_TOKEN:
+        return access_token_key(
+            home_account_id=home,
+            environment=environment,
+            client_id=client_id,
+            realm=realm,
+            target=_text(entry, "target"),
+            ext_cache_key=_text(entry, "ext_cache_key") or None,
+        )
+    if section == REFRESH_TOKEN:
+        return refresh_token_key(
+            home_account_id=home,
+            environment=environment,
+            client_id=client_id,
+            target=_text(entry, "target"),
+        )
+    if section == ID_TOKEN:
+        return id_token_key(
+            home_account_id=home, environment=environment, client_id=client_id, realm=realm
+        )
+    if section == ACCOUNT:
+        return account_key(home_account_id=home, environment=environment, realm=realm)
+    if section == APP_METADATA:
+        return app_metadata_key(environment, client_id)
+    raise ValueError(f"no key format is known for the token cache section {section!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +146,7 @@ class AccessTokenRecord:
     refresh_on: int | None = None
     key_id: str | None = None
     ext_cache_key: str | None = None
+    user_assertion_hash: str | None = None
 
     @property
     def key(self) -> str:
@@ -109,6 +180,8 @@ class AccessTokenRecord:
             entry["key_id"] = self.key_id
         if self.ext_cache_key:
             entry["ext_cache_key"] = self.ext_cache_key
+        if self.user_assertion_hash:
+            entry["user_assertion_hash"] = self.user_assertion_hash
         return entry
 
     def __repr__(self) -> str:

@@ -1,64 +1,87 @@
-"""The token cache: MSAL's schema in memory, with indexes so a request never scans it.
+"""The token cache: MSAL's schema in memory, indexed so a request never scans it.
 
 Invariants:
 
-* ``_sections`` holds every entry by section and key, exactly as serialized (unknown
-  sections and fields included). The indexes only point into it and are rebuilt from it.
-* Access tokens are indexed by partition (:class:`PartitionKey`: home account, environment,
-  client, realm, key id, extension key) and, within a partition, by lower-cased scope. A hit,
-  a miss, an insert, a replacement and a removal cost O(1) on average, or O(size of the
-  answer); only serialization and explicit enumeration touch every entry.
-* Every public method takes ``_lock``; none does I/O, so the lock is never held across the
-  network.
+* Typed look-ups in, read-only entries out: flows ask with frozen queries
+  (:class:`AccessTokenQuery`, :class:`RefreshTokenQuery`) and store frozen records
+  (:class:`~entraclient.cache.records.CacheWrite`); the entries they get back are read-only
+  views. Every request-path operation — hit, miss, insert, replacement of overlapping tokens,
+  expiry, removal — costs O(1) on average, or O(size of its answer).
+* Inserting an access token removes the tokens of its bucket that share a resource scope with
+  it (as MSAL .NET does; MSAL Python keeps them until they expire), so a cache that keeps
+  refreshing does not keep growing. Inserts also sweep tokens whose expiry has passed.
+* MSAL Python's public ``TokenCache`` methods (``search``, ``find``, ``add``, ``modify``,
+  ``remove_*``, ``update_rt``) are offered too, in :mod:`entraclient.cache.msal_api`; they may
+  enumerate, as they do in MSAL.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterable, Iterator
+import sys
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
 
+from entraclient.cache.codec import dump_sections, parse_sections
+from entraclient.cache.indexes import AccessTokenProbe, scope_set
+from entraclient.cache.msal_api import MsalTokenCacheMethods
+from entraclient.cache.partitions import PartitionKey
+from entraclient.cache.records import AppMetadataRecord, CacheWrite
 from entraclient.cache.schema import (
     ACCESS_TOKEN,
+    ACCOUNT,
     APP_METADATA,
+    ID_TOKEN,
+    REFRESH_TOKEN,
     AccessTokenRecord,
     Entry,
-    access_token_key,
     app_metadata_key,
 )
+from entraclient.cache.store import Sections
 
-__all__ = ["EXPIRY_MARGIN_SECONDS", "AccessTokenQuery", "PartitionKey", "TokenCache"]
+__all__ = [
+    "EXPIRY_MARGIN_SECONDS",
+    "AccessTokenProbes",
+    "AccessTokenQuery",
+    "ReadOnlyEntry",
+    "RefreshTokenQuery",
+    "TokenCache",
+]
 
 EXPIRY_MARGIN_SECONDS = 300
 """An access token closer than this to its expiry is not handed out (PROTOCOL.md §8.6)."""
 
+ReadOnlyEntry = Mapping[str, Any]
+"""An entry as the cache holds it: shared, so never change it (a change is a new entry)."""
+_NO_ENTRIES: dict[str, Entry] = {}
+_new_probe = tuple.__new__  # builds a probe without NamedTuple's Python-level __new__
 
-@dataclass(frozen=True, slots=True)
-class PartitionKey:
-    """Which access tokens can answer the same request."""
 
-    home_account_id: str
-    environment: str
-    client_id: str
-    realm: str
-    key_id: str = ""
-    ext_cache_key: str = ""
-
-    @classmethod
-    def of_entry(cls, entry: Entry) -> PartitionKey:
-        return cls(
-            home_account_id=str(entry.get("home_account_id") or "").lower(),
-            environment=str(entry.get("environment") or "").lower(),
-            client_id=str(entry.get("client_id") or "").lower(),
-            realm=str(entry.get("realm") or "").lower(),
-            key_id=str(entry.get("key_id") or ""),
-            ext_cache_key=str(entry.get("ext_cache_key") or ""),
-        )
+def _is_plain_match(entry: Entry, owner: tuple[str | None, str, str, str], now: float) -> bool:
+    """Whether ``entry``, found under the exact key of a bucket without key id or assertion
+    hash, is the answer without further checks: valid, with exactly the owner fields
+    (compared by identity: the cache interns them, so a mismatch only means "ask the locked
+    path", which checks the bucket), and no key id or assertion hash (the key does not
+    encode them)."""
+    return (
+        int(entry["expires_on"]) - now >= EXPIRY_MARGIN_SECONDS
+        and entry.get("client_id") is owner[2]
+        and entry.get("realm") is owner[3]
+        and entry.get("environment") is owner[1]
+        and entry.get("home_account_id") is owner[0]
+        and "key_id" not in entry
+        and "user_assertion_hash" not in entry
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class AccessTokenQuery:
-    """A request for an access token covering ``scopes`` in one partition."""
+    """A request for an access token covering ``scopes`` for one app, account and tenant.
+
+    ``home_account_id`` is ``None`` for app tokens; ``user_assertion_hash`` selects the tokens
+    obtained on behalf of one incoming assertion.
+    """
 
     client_id: str
     environment: str
@@ -67,219 +90,296 @@ class AccessTokenQuery:
     home_account_id: str | None = None
     key_id: str | None = None
     ext_cache_key: str | None = None
+    user_assertion_hash: str | None = None
 
-    def partition(self, environment: str | None = None) -> PartitionKey:
-        return PartitionKey(
-            home_account_id=(self.home_account_id or "").lower(),
-            environment=(environment or self.environment).lower(),
-            client_id=self.client_id.lower(),
-            realm=self.realm.lower(),
-            key_id=self.key_id or "",
-            ext_cache_key=self.ext_cache_key or "",
+    def probe(self) -> AccessTokenProbe:
+        """The prepared form of this query (reuse it to look up the same thing repeatedly)."""
+        probes = AccessTokenProbes(
+            client_id=self.client_id,
+            environment=self.environment,
+            realm=self.realm,
+            home_account_id=self.home_account_id,
+            key_id=self.key_id,
+            ext_cache_key=self.ext_cache_key,
+            user_assertion_hash=self.user_assertion_hash,
         )
+        return probes.probe(self.scopes)
 
 
-class _Partition:
-    """The access tokens of one partition, with a scope index."""
+class AccessTokenProbes:
+    """Builds the look-ups of one bucket (one app, account, tenant, ...) for any scopes.
 
-    __slots__ = ("by_scope", "keys")
-
-    def __init__(self) -> None:
-        self.keys: set[str] = set()
-        self.by_scope: dict[str, set[str]] = {}
-
-    def add(self, key: str, scopes: Iterable[str]) -> None:
-        self.keys.add(key)
-        for scope in scopes:
-            self.by_scope.setdefault(scope, set()).add(key)
-
-    def discard(self, key: str, scopes: Iterable[str]) -> None:
-        self.keys.discard(key)
-        for scope in scopes:
-            holders = self.by_scope.get(scope)
-            if holders is not None:
-                holders.discard(key)
-                if not holders:
-                    del self.by_scope[scope]
-
-    def candidates(self, scopes: Iterable[str]) -> set[str]:
-        """Keys of tokens holding every one of ``scopes`` (smallest index set first)."""
-        sets = [self.by_scope.get(scope, set()) for scope in scopes]
-        if not sets:
-            return set(self.keys)
-        sets.sort(key=len)
-        return set(sets[0]).intersection(*sets[1:])
-
-
-def _scope_set(target: object) -> frozenset[str]:
-    return frozenset(str(target or "").lower().split())
-
-
-class TokenCache:
-    """An in-memory, thread-safe token cache in MSAL's unified schema.
-
-    Applications share one by passing it as ``token_cache``. :class:`SerializableTokenCache`
-    adds persistence.
+    Everything but the scopes is computed once, so a repeated request costs a string join
+    and a dictionary probe. Equivalent to ``AccessTokenQuery(...).probe()``.
     """
 
-    def __init__(self) -> None:
-        self._lock = threading.RLock()
-        self._sections: dict[str, dict[str, Entry]] = {}
-        self._partitions: dict[PartitionKey, _Partition] = {}
-        self._listeners: list[Callable[[], None]] = []
+    __slots__ = ("_bucket", "key_prefix", "key_suffix", "owner", "plain")
 
-    # -- access tokens ---------------------------------------------------------------
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        environment: str,
+        realm: str,
+        home_account_id: str | None = None,
+        key_id: str | None = None,
+        ext_cache_key: str | None = None,
+        user_assertion_hash: str | None = None,
+    ) -> None:
+        self._bucket = (
+            (home_account_id or "").lower(),
+            environment.lower(),
+            client_id.lower(),
+            realm.lower(),
+            key_id or "",
+            ext_cache_key or "",
+            user_assertion_hash or "",
+        )
+        home = sys.intern(home_account_id) if home_account_id else None
+        self.owner = (home, sys.intern(environment), sys.intern(client_id), sys.intern(realm))
+        self.plain = not (key_id or user_assertion_hash)
+        kind = "atext" if ext_cache_key else "accesstoken"
+        prefix = f"{home_account_id or ''}-{environment}-{kind}-{client_id}-{realm}-"
+        # Lower-casing the parts apart equals lower-casing the key (they meet at a "-").
+        self.key_prefix = prefix.lower()
+        self.key_suffix = f"-{ext_cache_key}".lower() if ext_cache_key else ""
 
-    def add_access_token(self, record: AccessTokenRecord) -> None:
-        """Store ``record``, replacing an entry with the same key."""
-        entry = record.to_entry()
+    def key_of(self, scopes: Sequence[str]) -> tuple[str, str]:
+        """The exact key for ``scopes``, and the lower-cased target it ends with."""
+        target = (scopes[0] if len(scopes) == 1 else " ".join(sorted(scopes))).lower()
+        return self.key_prefix + target + self.key_suffix, target
+
+    def probe_of(self, key: str, target: str) -> AccessTokenProbe:
+        return _new_probe(AccessTokenProbe, (self._bucket, key, target, self.owner))
+
+    def probe(self, scopes: Sequence[str]) -> AccessTokenProbe:
+        """The look-up of a token holding every one of ``scopes``."""
+        return self.probe_of(*self.key_of(scopes))
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshTokenQuery:
+    """Refresh tokens of one account in one cloud, optionally of one client or one family."""
+
+    home_account_id: str
+    environment: str
+    client_id: str | None = None
+    family_id: str | None = None
+    user_assertion_hash: str | None = None
+
+    def matches(self, entry: Entry) -> bool:
+        if self.client_id is not None and entry.get("client_id") != self.client_id:
+            return False
+        if self.family_id is not None and entry.get("family_id") != self.family_id:
+            return False
+        found_hash = entry.get("user_assertion_hash") or None
+        return self.user_assertion_hash is None or found_hash == self.user_assertion_hash
+
+
+def _modification_time(entry: Entry) -> int:
+    value = entry.get("last_modification_time")
+    return int(value) if isinstance(value, str | int) and str(value).isdigit() else 0
+
+
+class TokenCache(MsalTokenCacheMethods):
+    """An in-memory, thread-safe token cache in MSAL's unified schema.
+
+    Applications share one by passing it as ``token_cache``; :class:`SerializableTokenCache`
+    adds persistence. ``clock`` (epoch seconds) is read only when a method that needs the
+    time is not given ``now`` (the MSAL-compatible ones, mostly).
+    """
+
+    # -- access tokens ---------------------------------------------------------------------
+
+    def find_access_token(
+        self, query: AccessTokenQuery | AccessTokenProbe, now: float
+    ) -> ReadOnlyEntry | None:
+        """A usable access token answering ``query``, or ``None``; drops expired ones it meets.
+
+        The exact key is probed first, without the lock: entries are never changed in place
+        and single dictionary reads are atomic, so a reader sees a whole entry that was in
+        the cache a moment ago. Anything else (other candidates from the scope index, the
+        removal of an expired token) happens under the lock.
+        """
+        probe = query if type(query) is AccessTokenProbe else query.probe()  # type: ignore[union-attr]
+        if not (probe.bucket[4] or probe.bucket[6]):
+            entry = self._sections.get(ACCESS_TOKEN, _NO_ENTRIES).get(probe.key)
+            if entry is not None and _is_plain_match(entry, probe.owner, now):
+                return entry
         with self._lock:
-            self._put_access_token(record.key, entry)
-            self._changed()
+            return self._find_under_lock(probe, now)
 
-    def find_access_token(self, query: AccessTokenQuery, now: float) -> Entry | None:
-        """A usable access token answering ``query``, or ``None``; drops expired ones met."""
-        wanted = frozenset(s.lower() for s in query.scopes)
+    def find_access_token_for(
+        self, probes: AccessTokenProbes, scopes: Sequence[str], now: float
+    ) -> ReadOnlyEntry | None:
+        """``find_access_token(probes.probe(scopes), now)``, quicker on an exact hit."""
+        target = (scopes[0] if len(scopes) == 1 else " ".join(sorted(scopes))).lower()
+        key = probes.key_prefix + target + probes.key_suffix
+        if probes.plain:
+            entry = self._sections.get(ACCESS_TOKEN, _NO_ENTRIES).get(key)
+            if entry is not None:
+                owner = probes.owner  # see _is_plain_match, inlined here for speed
+                if (
+                    int(entry["expires_on"]) - now >= EXPIRY_MARGIN_SECONDS
+                    and entry.get("client_id") is owner[2]
+                    and entry.get("realm") is owner[3]
+                    and entry.get("environment") is owner[1]
+                    and entry.get("home_account_id") is owner[0]
+                    and "key_id" not in entry
+                    and "user_assertion_hash" not in entry
+                ):
+                    return entry
         with self._lock:
-            partition = self._partitions.get(query.partition())
-            if partition is None:
-                return None
-            probe = access_token_key(
-                home_account_id=query.home_account_id,
-                environment=query.environment,
-                client_id=query.client_id,
-                realm=query.realm,
-                target=" ".join(sorted(query.scopes)),
-                ext_cache_key=query.ext_cache_key,
-            )
-            keys = [probe] if probe in partition.keys else []
-            keys.extend(k for k in partition.candidates(wanted) if k != probe)
-            return self._first_usable(keys, wanted, now)
+            return self._find_under_lock(probes.probe_of(key, target), now)
 
-    def _first_usable(self, keys: list[str], wanted: frozenset[str], now: float) -> Entry | None:
-        section = self._sections.get(ACCESS_TOKEN, {})
-        for key in keys:
-            entry = section.get(key)
-            if entry is None or not wanted <= _scope_set(entry.get("target")):
-                continue
-            expires_on = _as_int(entry.get("expires_on"))
-            if expires_on < now:
-                self._drop_access_token(key)
-                self._changed()
-                continue
-            if expires_on - now >= EXPIRY_MARGIN_SECONDS:
-                return dict(entry)
+    def _find_under_lock(self, probe: AccessTokenProbe, now: float) -> ReadOnlyEntry | None:
+        bucket = self._index.buckets.get(probe.bucket)
+        if bucket is None:
+            return None
+        wanted = probe.wanted
+        if probe.key in bucket.keys:
+            found = self._usable(probe.key, wanted, now)
+            if found is not None:
+                return found
+        for key in bucket.candidates(wanted):
+            if key != probe.key:
+                found = self._usable(key, wanted, now)
+                if found is not None:
+                    return found
         return None
 
+    def _usable(self, key: str, wanted: frozenset[str], now: float) -> ReadOnlyEntry | None:
+        entry = self._sections[ACCESS_TOKEN].get(key)
+        if entry is None:
+            return None
+        expires_on = int(entry["expires_on"])
+        if expires_on < now:
+            self._drop(key)
+            return None
+        if expires_on - now < EXPIRY_MARGIN_SECONDS or not wanted <= scope_set(entry["target"]):
+            return None
+        return entry
+
+    def _drop(self, key: str) -> None:
+        self._pop(ACCESS_TOKEN, key)
+        self._changed()
+
+    def add_access_token(self, record: AccessTokenRecord, now: float | None = None) -> None:
+        """Store ``record``, replacing its key and the tokens it overlaps."""
+        self.save(CacheWrite(access_token=record), now)
+
     def remove_access_tokens(
-        self, *, client_id: str, environments: Iterable[str], home_account_id: str | None = None
+        self, *, client_id: str, environments: list[str], home_account_id: str | None = None
     ) -> int:
         """Remove the access tokens of ``client_id`` for one account (or app-only) in any of
         ``environments``; tokens with an extension key are kept (as MSAL does). Returns the
         number removed."""
-        envs = {e.lower() for e in environments}
         owner = (home_account_id or "").lower()
         with self._lock:
             doomed = [
                 key
-                for pkey, partition in self._partitions.items()
-                if pkey.client_id == client_id.lower()
-                and pkey.environment in envs
-                and pkey.home_account_id == owner
-                and not pkey.ext_cache_key
-                for key in partition.keys
+                for environment in {e.lower() for e in environments}
+                for key in self._index.access_token_keys_of_owner((owner, environment))
+                if self._matches_client(key, client_id)
             ]
             for key in doomed:
-                self._drop_access_token(key)
+                self._pop(ACCESS_TOKEN, key)
             if doomed:
                 self._changed()
             return len(doomed)
 
-    # -- app metadata ----------------------------------------------------------------
+    def _matches_client(self, key: str, client_id: str) -> bool:
+        entry = self._sections[ACCESS_TOKEN][key]
+        return str(entry.get("client_id", "")).lower() == client_id.lower() and not entry.get(
+            "ext_cache_key"
+        )
+
+    # -- refresh tokens, accounts, app metadata ----------------------------------------------
+
+    def find_refresh_tokens(self, query: RefreshTokenQuery) -> list[ReadOnlyEntry]:
+        """The refresh tokens matching ``query``, most recently written first."""
+        with self._lock:
+            if query.user_assertion_hash:
+                keys = self._index.refresh_tokens_by_assertion.get(query.user_assertion_hash)
+            else:
+                owner = (query.home_account_id.lower(), query.environment.lower())
+                keys = self._index.owned[REFRESH_TOKEN].get(owner)
+            found = [e for e in self._entries(REFRESH_TOKEN, keys) if query.matches(e)]
+        found.sort(key=_modification_time, reverse=True)
+        return [MappingProxyType(e) for e in found]
+
+    def update_refresh_token(self, entry: ReadOnlyEntry, secret: str, now: float) -> None:
+        """Replace the secret of the refresh token ``entry`` (rotation), keeping its key."""
+        self._replace_refresh_secret(entry, secret, now)
+
+    def app_metadata(self, environment: str, client_id: str) -> ReadOnlyEntry | None:
+        """The AppMetadata entry of ``client_id`` in ``environment``, if any."""
+        with self._lock:
+            found = self._get(APP_METADATA, app_metadata_key(environment, client_id))
+        return MappingProxyType(found) if found is not None else None
 
     def set_app_metadata(self, *, environment: str, client_id: str, family_id: str | None) -> None:
         """Record what the last token response said about this app (its FOCI family)."""
-        entry: Entry = {"client_id": client_id, "environment": environment}
-        if family_id:
-            entry["family_id"] = family_id
-        with self._lock:
-            section = self._sections.setdefault(APP_METADATA, {})
-            key = app_metadata_key(environment, client_id)
-            if section.get(key) != entry:
-                section[key] = entry
-                self._changed()
+        self.save(CacheWrite(app_metadata=AppMetadataRecord(client_id, environment, family_id)))
 
-    # -- enumeration -----------------------------------------------------------------
+    def accounts(self, environment: str) -> list[ReadOnlyEntry]:
+        """The Account entries of ``environment`` (O(number of accounts there))."""
+        with self._lock:
+            keys = self._index.accounts_by_environment.get(environment.lower())
+            return [MappingProxyType(e) for e in self._entries(ACCOUNT, keys)]
+
+    def remove_account_credentials(
+        self, *, home_account_id: str, environment: str, client_id: str, family_id: str | None
+    ) -> int:
+        """Forget an account: its refresh tokens of ``client_id`` or of its family, every
+        access token, id token and Account entry of it in ``environment``. Returns the count."""
+        owner = (home_account_id.lower(), environment.lower())
+        with self._lock:
+            doomed = [(ACCESS_TOKEN, k) for k in self._index.access_token_keys_of_owner(owner)]
+            for section in (ID_TOKEN, ACCOUNT):
+                doomed += [(section, k) for k in self._index.owned[section].get(owner)]
+            for entry_key in self._index.owned[REFRESH_TOKEN].get(owner):
+                entry = self._sections[REFRESH_TOKEN][entry_key]
+                mine = entry.get("client_id") == client_id
+                if mine or (family_id and entry.get("family_id") == family_id):
+                    doomed.append((REFRESH_TOKEN, entry_key))
+            for section, entry_key in doomed:
+                self._pop(section, entry_key)
+            if doomed:
+                self._changed()
+            return len(doomed)
+
+    # -- partitions -------------------------------------------------------------------------
+
+    def export_partition(self, partition: PartitionKey) -> str:
+        """One partition as MSAL-format JSON, to store on its own; marks it saved."""
+        return dump_sections(self.partition_sections(partition, mark_saved=True))
+
+    def import_partition(self, partition: PartitionKey, text: str | bytes | None) -> None:
+        """Replace ``partition`` with the entries of ``text`` (from :meth:`export_partition`).
+
+        Raises ``ValueError`` (changing nothing) if ``text`` is malformed or holds an entry
+        of another partition.
+        """
+        self.replace_partition(partition, parse_sections(text))
+
+    # -- enumeration ------------------------------------------------------------------------
 
     def entries(self, section: str) -> list[Entry]:
-        """A snapshot of every entry of ``section`` (explicit enumeration: O(n))."""
+        """A copy of every entry of ``section`` (explicit enumeration: O(n))."""
         with self._lock:
             return [dict(e) for e in self._sections.get(section, {}).values()]
+
+    def sections(self) -> list[str]:
+        with self._lock:
+            return list(self._sections)
 
     def __len__(self) -> int:
         with self._lock:
             return sum(len(s) for s in self._sections.values())
 
     def __iter__(self) -> Iterator[tuple[str, str, Entry]]:
-        for section in self.sections():
-            for key, entry in self.snapshot().get(section, {}).items():
-                yield section, key, entry
-
-    def sections(self) -> list[str]:
-        with self._lock:
-            return list(self._sections)
-
-    def snapshot(self) -> dict[str, dict[str, Entry]]:
-        """A deep-enough copy of every section, for serialization."""
-        with self._lock:
-            return {
-                name: {key: dict(entry) for key, entry in section.items()}
-                for name, section in self._sections.items()
-            }
-
-    def replace_all(self, sections: dict[str, dict[str, Entry]]) -> None:
-        """Replace the whole content (already validated) and rebuild the indexes."""
-        partitions: dict[PartitionKey, _Partition] = {}
-        for key, entry in sections.get(ACCESS_TOKEN, {}).items():
-            partitions.setdefault(PartitionKey.of_entry(entry), _Partition()).add(
-                key, _scope_set(entry.get("target"))
-            )
-        with self._lock:
-            self._sections = sections
-            self._partitions = partitions
-
-    # -- internals -------------------------------------------------------------------
-
-    def _put_access_token(self, key: str, entry: Entry) -> None:
-        section = self._sections.setdefault(ACCESS_TOKEN, {})
-        if key in section:
-            self._drop_access_token(key)
-        section[key] = entry
-        self._partitions.setdefault(PartitionKey.of_entry(entry), _Partition()).add(
-            key, _scope_set(entry.get("target"))
-        )
-
-    def _drop_access_token(self, key: str) -> None:
-        entry = self._sections.get(ACCESS_TOKEN, {}).pop(key, None)
-        if entry is None:
-            return
-        pkey = PartitionKey.of_entry(entry)
-        partition = self._partitions.get(pkey)
-        if partition is not None:
-            partition.discard(key, _scope_set(entry.get("target")))
-            if not partition.keys:
-                del self._partitions[pkey]
-
-    def _changed(self) -> None:
-        for listener in self._listeners:
-            listener()
-
-    def _on_change(self, listener: Callable[[], None]) -> None:
-        self._listeners.append(listener)
-
-
-def _as_int(value: object) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        return 0
+        snapshot: Sections = self.snapshot()
+        for section, entries in snapshot.items():
+            for key, entry in entries.items():
+                yield section, key, dict(entry)

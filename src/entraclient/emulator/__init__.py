@@ -12,6 +12,7 @@ from entraclient.emulator.directory import Api, App, ClientSecret, Tenant
 from entraclient.emulator.emulator import Emulator, SampleSetup
 from entraclient.emulator.request_log import LoggedRequest
 from entraclient.emulator.routing import HostRouter, RoutingAdapter
+from entraclient.emulator.users import User
 
 __all__ = [
     "Api",
@@ -24,4 +25,5 @@ __all__ = [
     "RoutingAdapter",
     "SampleSetup",
     "Tenant",
+    "User",
 ]

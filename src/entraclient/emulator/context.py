@@ -11,9 +11,11 @@ from entraclient.emulator.directory import Directory
 from entraclient.emulator.faults import FaultPlan
 from entraclient.emulator.hosts import HostSet
 from entraclient.emulator.outages import TokenFaults
+from entraclient.emulator.refresh_tokens import RefreshTokenStore
 from entraclient.emulator.regional import RegionSettings
 from entraclient.emulator.request_log import RequestLog
 from entraclient.emulator.signing import TokenSigner
+from entraclient.emulator.users import AppFamilies, UserDirectory
 
 __all__ = ["EmulatorContext"]
 
@@ -31,3 +33,6 @@ class EmulatorContext:
     adfs_farms: AdfsFarms = field(default_factory=AdfsFarms)
     outages: TokenFaults = field(default_factory=TokenFaults)
     faults: FaultPlan = field(default_factory=FaultPlan)
+    users: UserDirectory = field(default_factory=UserDirectory)
+    families: AppFamilies = field(default_factory=AppFamilies)
+    refresh_tokens: RefreshTokenStore = field(default_factory=RefreshTokenStore)

@@ -49,6 +49,8 @@ from entraclient.emulator.routing import (
     routed_session,
 )
 from entraclient.emulator.signing import TokenSigner
+from entraclient.emulator.user_tokens import UserGrant, issue_user_tokens, parse_user_scopes
+from entraclient.emulator.users import User
 
 if TYPE_CHECKING:
     import httpx
@@ -292,6 +294,53 @@ class Emulator:
     def grant_app_roles(self, app: App, api: Api, roles: Iterable[str]) -> None:
         """Grant ``app`` application roles of ``api`` (as admin consent does)."""
         self._directory.grant_app_roles(app, api, roles)
+
+    # -- users -----------------------------------------------------------------------------
+
+    def add_user(
+        self,
+        tenant: Tenant,
+        username: str | None = None,
+        *,
+        display_name: str | None = None,
+        object_id: str | None = None,
+    ) -> User:
+        """Register a user of ``tenant`` (``{random}@{tenant domain}`` without a username)."""
+        name = username or f"user-{uuid.uuid4().hex[:8]}@{tenant.domain}"
+        return self._context.users.add(
+            tenant.id, name, display_name=display_name or name.split("@")[0], object_id=object_id
+        )
+
+    def add_family_member(self, app: App, family_id: str = "1") -> None:
+        """Put ``app`` in a family of client ids (FOCI): members share refresh tokens."""
+        self._context.families.join(app.client_id, family_id)
+
+    def issue_user_tokens(
+        self,
+        app: App,
+        user: User,
+        scopes: Iterable[str],
+        *,
+        host: str = "login.microsoftonline.com",
+        client_info: bool = True,
+    ) -> dict[str, object]:
+        """A token response for ``user`` signed in to ``app``, as the token endpoint sends it.
+
+        Stands in for an interactive sign-in in tests: with ``openid``, ``profile`` and
+        ``offline_access`` among ``scopes`` it carries an id token and a refresh token the
+        emulator accepts at its token endpoint.
+        """
+        tenant = self._directory.find_tenant(user.tenant_id)
+        if tenant is None:
+            raise ValueError(f"the tenant of {user.username} is not registered")
+        grant = UserGrant(app, user, tenant, host, self._context.clock())
+        return issue_user_tokens(
+            self._context, grant, parse_user_scopes(list(scopes)), client_info=client_info
+        )
+
+    def revoke_refresh_tokens(self, user: User) -> None:
+        """Revoke the refresh tokens issued to ``user`` so far (their next use is AADSTS50173)."""
+        self._context.refresh_tokens.revoke_user(user)
 
     # -- hosts -----------------------------------------------------------------------------
 

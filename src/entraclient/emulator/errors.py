@@ -69,6 +69,31 @@ class ErrorKind(Enum):
         70003,
         "The app requested an unsupported grant type '{grant_type}'.",
     )
+    MALFORMED_GRANT = ErrorSpec(
+        "invalid_grant", 400, 9002313, "Invalid request. Request is malformed or invalid."
+    )
+    REFRESH_TOKEN_REVOKED = ErrorSpec(
+        "invalid_grant",
+        400,
+        50173,
+        "The provided grant has expired due to it being revoked, a fresh auth token is needed. "
+        "The user might have changed or reset their password. The grant was issued on "
+        "'{issued}'.",
+    )
+    REFRESH_TOKEN_EXPIRED = ErrorSpec(
+        "invalid_grant",
+        400,
+        700082,
+        "The refresh token has expired due to inactivity. The token was issued on {issued} and "
+        "was inactive for {inactive}.",
+    )
+    CLIENT_MISMATCH = ErrorSpec(
+        "invalid_grant",
+        400,
+        70000,
+        "The provided grant is invalid or malformed: it was issued to another client "
+        "('{issued_to}'), which is not in a family of client ids with '{client_id}'.",
+    )
     UNKNOWN_CLIENT = ErrorSpec(
         "unauthorized_client",
         400,
@@ -233,6 +258,7 @@ class EntraError(Exception):
     def __init__(self, kind: ErrorKind, **details: str) -> None:
         self.kind = kind
         self.details = details
+        self.extra: dict[str, object] = {}  # further body members, e.g. ``suberror``
         super().__init__(f"AADSTS{kind.spec.code}: {self.message}")
 
     @property
@@ -265,4 +291,5 @@ def render_error(
         "trace_id": trace_id,
         "correlation_id": correlation_id,
         "error_uri": f"https://{host}/error?code={spec.code}",
+        **error.extra,
     }

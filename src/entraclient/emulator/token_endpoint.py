@@ -25,7 +25,12 @@ from entraclient.emulator.claims_request import client_capabilities, parse_claim
 from entraclient.emulator.client_auth import authenticate_client
 from entraclient.emulator.context import EmulatorContext
 from entraclient.emulator.errors import EntraError, ErrorKind, render_error
-from entraclient.emulator.grants import GrantHandler, TokenRequest, client_credentials
+from entraclient.emulator.grants import (
+    GrantHandler,
+    TokenRequest,
+    client_credentials,
+    refresh_token,
+)
 from entraclient.emulator.regional import check_regional_request
 from entraclient.emulator.web import (
     correlation_id,
@@ -39,6 +44,7 @@ __all__ = ["GRANT_HANDLERS", "TokenEndpoint"]
 
 GRANT_HANDLERS: dict[str, GrantHandler] = {
     client_credentials.GRANT_TYPE: client_credentials.grant_client_credentials,
+    refresh_token.GRANT_TYPE: refresh_token.grant_refresh_token,
 }
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"

@@ -23,6 +23,8 @@ Usage, inside a flow::
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from entraclient.authority import WELL_KNOWN_AUTHORITY_HOSTS, WORLD_WIDE, Authority, AuthorityKind
 from entraclient.errors import ProtocolError
 from entraclient.flows.discovery import InstanceDiscovery
@@ -30,7 +32,13 @@ from entraclient.flows.responses import successful_json
 from entraclient.http.driver import Flow
 from entraclient.http.messages import HttpRequest
 
-__all__ = ["AliasResolver", "alias_metadata_request", "parse_alias_groups"]
+__all__ = [
+    "AliasHosts",
+    "AliasResolver",
+    "NoAliases",
+    "alias_metadata_request",
+    "parse_alias_groups",
+]
 
 AliasGroups = tuple[frozenset[str], ...]
 
@@ -109,3 +117,20 @@ class AliasResolver:
             groups = parse_alias_groups(successful_json(response))
             self._groups[metadata_host_name] = groups
         return groups
+
+
+class AliasHosts(Protocol):
+    """Finds the other host names of an environment's cloud (what flows depend on)."""
+
+    def aliases(self, environment: str) -> Flow[tuple[str, ...]]:
+        """The aliases of ``environment``, without ``environment`` itself."""
+        ...
+
+
+class NoAliases:
+    """Knows no aliases: look-ups stay under the configured host (for tests and ADFS-like
+    authorities)."""
+
+    def aliases(self, environment: str) -> Flow[tuple[str, ...]]:
+        return ()
+        yield  # a flow that sends nothing

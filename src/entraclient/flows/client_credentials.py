@@ -19,14 +19,15 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
-from entraclient.cache.schema import AccessTokenRecord, Entry
-from entraclient.cache.token_cache import AccessTokenQuery
+from entraclient.cache.records import AppMetadataRecord, CacheWrite
+from entraclient.cache.schema import AccessTokenRecord
+from entraclient.cache.token_cache import AccessTokenProbes, ReadOnlyEntry
 from entraclient.errors import FlowError, TransportError
 from entraclient.flows.claims import merge_claims, merge_forwarded_claims
 from entraclient.flows.context import AppContext
 from entraclient.flows.discovery import AuthorityEndpoints, EndpointResolver
 from entraclient.flows.regions import RegionalEndpoints
-from entraclient.flows.results import from_cache, from_identity_provider
+from entraclient.flows.results import from_cache, from_identity_provider, is_aging
 from entraclient.flows.token_request import (
     TokenResponse,
     build_token_request,
@@ -36,7 +37,12 @@ from entraclient.http.driver import Flow
 from entraclient.http.messages import pairs
 from entraclient.scopes import wire_scope
 
-__all__ = ["ClientCredentialsRequest", "acquire_token_for_client"]
+__all__ = [
+    "ClientCredentialsRequest",
+    "acquire_token_for_client",
+    "app_token_probes",
+    "cached_app_token",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +61,29 @@ class ClientCredentialsRequest:
     extra_claims: str | None = None
 
 
+def app_token_probes(app: AppContext, endpoints: AuthorityEndpoints,
+                     ext_cache_key: str | None = None) -> AccessTokenProbes:  # fmt: skip
+    """The look-ups of this app's tokens in its tenant (built once, reused for any scopes)."""
+    return AccessTokenProbes(
+        client_id=app.client_id,
+        environment=app.authority.environment,
+        realm=endpoints.realm,
+        ext_cache_key=ext_cache_key,
+    )
+
+
+def cached_app_token(
+    app: AppContext, probes: AccessTokenProbes, scopes: list[str]
+) -> dict[str, Any] | None:
+    """The cache's answer when it holds a token that is valid and not due for refresh."""
+    now = app.clock()
+    cached = app.cache.find_access_token_for(probes, scopes, now)
+    if cached is None or ("refresh_on" in cached and is_aging(cached, now)):
+        return None
+    logger.debug("app token for %s: cache hit", scopes)
+    return from_cache(cached, now)
+
+
 def acquire_token_for_client(
     app: AppContext,
     resolver: EndpointResolver,
@@ -63,22 +92,16 @@ def acquire_token_for_client(
 ) -> Flow[dict[str, Any]]:
     """Answer ``request`` from the cache, or from the (regional, if any) token endpoint."""
     endpoints = yield from resolver.resolve(pii_logging=app.pii_logging)
-    query = AccessTokenQuery(
-        client_id=app.client_id,
-        environment=app.authority.environment,
-        realm=endpoints.realm,
-        scopes=request.scopes,
-        ext_cache_key=request.ext_cache_key,
-    )
-    cached: Entry | None = None
+    cached: ReadOnlyEntry | None = None
     if request.claims_challenge is None:
         now = app.clock()
-        cached = app.cache.find_access_token(query, now)
-        if cached is not None and not _is_aging(cached, now):
-            logger.debug("app token for %s: cache hit", query.scopes)
+        probes = app_token_probes(app, endpoints, request.ext_cache_key)
+        cached = app.cache.find_access_token(probes.probe(request.scopes), now)
+        if cached is not None and not is_aging(cached, now):
+            logger.debug("app token for %s: cache hit", request.scopes)
             return from_cache(cached, now)
         logger.debug(
-            "app token for %s: %s", query.scopes, "aging, refreshing" if cached else "cache miss"
+            "app token for %s: %s", request.scopes, "aging, refreshing" if cached else "cache miss"
         )
     else:
         logger.debug("app token for %s: claims challenge, cache skipped", request.scopes)
@@ -91,7 +114,9 @@ def acquire_token_for_client(
             return from_cache(cached, app.clock())
         raise
     now = app.clock()
-    app.cache.add_access_token(_record(app, endpoints, request, token, now))
+    metadata = AppMetadataRecord(app.client_id, app.authority.environment, token.foci)
+    record = _record(app, endpoints, request, token, now)
+    app.cache.save(CacheWrite(access_token=record, app_metadata=metadata), now)
     logger.debug("app token for %s: cached, expires in %d s", request.scopes, token.expires_in)
     return from_identity_provider(token, now)
 
@@ -126,11 +151,6 @@ def _request_token(
         http_request = replace(http_request, url=post_to)
     response = yield http_request
     return parse_token_response(response)
-
-
-def _is_aging(entry: Entry, now: float) -> bool:
-    refresh_on = entry.get("refresh_on")
-    return isinstance(refresh_on, str) and refresh_on.isdigit() and int(refresh_on) < now
 
 
 def _record(

@@ -10,12 +10,10 @@ a cache entry.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from entraclient.cache.identity import decode_client_info, decode_jwt_claims
 from entraclient.errors import ProtocolError
 from entraclient.flows.context import AppContext
 from entraclient.flows.responses import successful_json
@@ -35,6 +33,7 @@ def build_token_request(
     grant_fields: Pairs,
     correlation_id: str,
     assertion_context: dict[str, str] | None = None,
+    extra_headers: Pairs = (),
 ) -> HttpRequest:
     """A POST to ``token_endpoint`` carrying the client's identity and the grant's fields."""
     auth: Pairs = ()
@@ -54,9 +53,8 @@ def build_token_request(
             *grant_fields,
         ]
     )
-    return HttpRequest(
-        "POST", token_endpoint, headers=app.telemetry.token_headers(correlation_id), form=form
-    )
+    headers = app.telemetry.token_headers(correlation_id) + extra_headers
+    return HttpRequest("POST", token_endpoint, headers=headers, form=form)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +72,7 @@ class TokenResponse:
     id_token: str | None
     client_info: str | None
     foci: str | None
+    id_token_claims: dict[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"TokenResponse(token_type={self.token_type!r}, expires_in={self.expires_in}, ****)"
@@ -95,6 +94,8 @@ def parse_token_response(
             status_code=200,
         )
     expires_in = _lifetime(body, "expires_in", default=DEFAULT_EXPIRES_IN)
+    id_token = _optional_str(body, "id_token")
+    client_info = _optional_str(body, "client_info")
     return TokenResponse(
         body=body,
         access_token=access_token,
@@ -104,10 +105,29 @@ def parse_token_response(
         refresh_in=_lifetime(body, "refresh_in", default=None),
         scope=_optional_str(body, "scope"),
         refresh_token=_optional_str(body, "refresh_token"),
-        id_token=_checked_id_token(_optional_str(body, "id_token")),
-        client_info=_optional_str(body, "client_info"),
+        id_token=id_token,
+        client_info=_checked_client_info(client_info),
         foci=_optional_str(body, "foci"),
+        id_token_claims=_id_token_claims(id_token),
     )
+
+
+def _id_token_claims(id_token: str | None) -> dict[str, Any]:
+    if id_token is None:
+        return {}
+    try:
+        return decode_jwt_claims(id_token)
+    except ValueError as bad:
+        raise ProtocolError(f"the token response's {bad}", status_code=200) from None
+
+
+def _checked_client_info(client_info: str | None) -> str | None:
+    if client_info is not None:
+        try:
+            decode_client_info(client_info)
+        except ValueError as bad:
+            raise ProtocolError(f"the token response's {bad}", status_code=200) from None
+    return client_info
 
 
 def _lifetime(body: dict[str, Any], name: str, *, default: int | None) -> Any:
@@ -134,20 +154,3 @@ def _optional_str(body: dict[str, Any], name: str) -> str | None:
     if not isinstance(value, str):
         raise ProtocolError(f"the token response's {name} is not a string", status_code=200)
     return value or None
-
-
-def _checked_id_token(id_token: str | None) -> str | None:
-    """``id_token`` if it is a compact JWT whose payload is a JSON object (not verified)."""
-    if id_token is None:
-        return None
-    segments = id_token.split(".")
-    try:
-        if len(segments) != 3:
-            raise ValueError("not three segments")
-        payload = segments[1] + "=" * (-len(segments[1]) % 4)
-        claims = json.loads(base64.urlsafe_b64decode(payload.encode("ascii")))
-    except (ValueError, binascii.Error, UnicodeError, RecursionError):
-        claims = None
-    if not isinstance(claims, dict):
-        raise ProtocolError("the token response's id_token is not a valid JWT", status_code=200)
-    return id_token

@@ -1,0 +1,107 @@
+"""``python -m bench [--quick]``: entraclient against MSAL Python, same process, same run.
+
+Prints a table of ratios (MSAL time / our time; for memory, MSAL bytes / our bytes) and
+writes ``bench/results.json``. Nothing touches a network: both libraries talk to the same
+in-process identity provider (:mod:`bench.doubles`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import msal
+
+import entraclient
+from bench.scenarios import SCENARIOS, Row, Settings
+
+RESULTS = Path(__file__).with_name("results.json")
+
+FULL = Settings(sizes=(10, 1_000, 10_000, 100_000, 1_000_000))
+QUICK = Settings(
+    sizes=(10, 1_000, 10_000),
+    hit_batch=1000,
+    repeats=3,
+    miss_batch=200,
+    msal_budget_seconds=1.0,
+    tenants=(100, 10),
+    serialized_size=10_000,
+    memory_size=10_000,
+)
+
+
+def _format(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "bytes":
+        return f"{value:,.0f}"
+    return f"{value:,.1f}" if value >= 10 else f"{value:,.2f}"
+
+
+def print_table(rows: list[Row]) -> None:
+    header = f"{'scenario':<32} {'tokens':>10} {'unit':>6} {'entraclient':>12} {'msal':>12} " \
+             f"{'ratio':>8}  note"  # fmt: skip
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        ratio = f"{row.ratio:,.1f}x" if row.ratio is not None else "-"
+        note = "" if row.msal_note == "measured" else row.msal_note
+        print(f"{row.scenario:<32} {row.size:>10,} {row.unit:>6} {_format(row.ours, row.unit):>12} "
+              f"{_format(row.msal, row.unit):>12} {ratio:>8}  {note}")  # fmt: skip
+
+
+def print_scaling(rows: list[Row]) -> None:
+    for scenario in ("cache hit", "miss+insert"):
+        mine = {r.size: r.ours for r in rows if r.scenario == scenario}
+        if len(mine) > 1:
+            small, large = min(mine), max(mine)
+            print(f"entraclient {scenario}: {mine[large] / mine[small]:.2f}x the cost at "
+                  f"{large:,} tokens as at {small:,}")  # fmt: skip
+
+
+def write_results(rows: list[Row], quick: bool, seconds: float) -> None:
+    document = {
+        "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "quick": quick,
+        "seconds": round(seconds, 1),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "entraclient": entraclient.__version__,
+        "msal": msal.__version__,
+        "ratio": "msal / entraclient (higher is better for entraclient)",
+        "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
+    }
+    RESULTS.write_text(json.dumps(document, indent=2) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a reduced set, under a minute")
+    parser.add_argument("--only", choices=sorted(SCENARIOS), action="append")
+    arguments = parser.parse_args()
+    settings = QUICK if arguments.quick else FULL
+    started = time.perf_counter()
+    rows: list[Row] = []
+    for name, scenario in SCENARIOS.items():
+        if arguments.only and name not in arguments.only:
+            continue
+        print(f"{name} ...", flush=True)
+        rows.extend(scenario(settings))
+    print()
+    print_table(rows)
+    print()
+    print_scaling(rows)
+    elapsed = time.perf_counter() - started
+    write_results(rows, arguments.quick, elapsed)
+    print(f"\n{elapsed:.0f} s; results written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""The benchmark scenarios. Each fills the caches of both libraries with the same content
+(through each library's own ``deserialize``) and times the same public calls on both."""
+
+from __future__ import annotations
+
+import gc
+import random
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.doubles import CannedIdentityProvider
+from bench.libraries import MSAL, OURS, Library
+from bench.states import many_tenants, one_partition, scope, tenant_name
+from bench.timing import allocated_by, best_of, frozen_heap, once, per_op
+
+
+@dataclass
+class Row:
+    """One line of the report: our figure, MSAL's, and how MSAL's was obtained."""
+
+    scenario: str
+    size: int
+    unit: str
+    ours: float
+    msal: float | None
+    msal_note: str = "measured"
+
+    @property
+    def ratio(self) -> float | None:
+        return self.msal / self.ours if self.msal is not None and self.ours else None
+
+
+@dataclass
+class Settings:
+    sizes: Sequence[int]
+    hit_batch: int = 2000
+    repeats: int = 5
+    miss_batch: int = 400
+    msal_budget_seconds: float = 3.0
+    msal_max_op_seconds: float = 10.0
+    tenants: tuple[int, int] = (1000, 10)
+    serialized_size: int = 100_000
+    memory_size: int = 100_000
+    notes: list[str] = field(default_factory=list)
+
+
+def _hit_batches(size: int, settings: Settings, rng: random.Random) -> list[list[list[str]]]:
+    """Random cached tokens to ask for again: ``repeats`` batches of fresh scope lists."""
+    return [
+        [[scope(rng.randrange(size))] for _ in range(settings.hit_batch)]
+        for _ in range(settings.repeats)
+    ]
+
+
+def _miss_batches(count: int, batch: int, tag: str) -> list[list[list[str]]]:
+    return [[[f"api://new-{tag}-{r}-{i}/.default"] for i in range(batch)] for r in range(count)]
+
+
+def _check_hit(app: Any, scopes: list[str]) -> None:
+    result = app.acquire_token_for_client(scopes)
+    assert result.get("token_source") == "cache", result
+
+
+def _msal_miss(app: Any, size: int, settings: Settings, fit: list[tuple[int, float]]
+               ) -> tuple[float | None, str]:  # fmt: skip
+    """MSAL's miss cost: as many misses as fit in the time budget (at least three)."""
+    trial = once(lambda: app.acquire_token_for_client([f"api://trial-{size}/.default"]))
+    ops = int(settings.msal_budget_seconds / max(trial, 1e-6))
+    if ops < 9:
+        samples = [trial] + [
+            once(lambda i=i: app.acquire_token_for_client([f"api://m-{size}-{i}/.default"]))
+            for i in range(2)
+        ]
+        measured = statistics.median(samples)
+        note = f"median of {len(samples)} misses"
+    else:
+        batches = _miss_batches(3, min(settings.miss_batch, ops) // 3, "m")
+        measured, note = per_op(batches, app.acquire_token_for_client), "measured"
+    fit.append((size, measured))
+    return measured, note
+
+
+def _estimate(fit: list[tuple[int, float]], size: int) -> float | None:
+    """Linear model ``a + b*n`` through the two largest measured sizes."""
+    if len(fit) < 2:
+        return None
+    (n1, t1), (n2, t2) = fit[-2], fit[-1]
+    slope = (t2 - t1) / (n2 - n1)
+    return t2 + slope * (size - n2)
+
+
+def one_partition_rows(settings: Settings) -> list[Row]:
+    """Cache hit and miss+insert for ``acquire_token_for_client``, one partition of N tokens."""
+    rows: list[Row] = []
+    fit: list[tuple[int, float]] = []
+    for size in settings.sizes:
+        state = one_partition(size, int(time.time()))
+        rng = random.Random(size)
+        hit_batches = _hit_batches(size, settings, rng)
+        estimate = _estimate(fit, size)
+        skip_msal_miss = estimate is not None and estimate > settings.msal_max_op_seconds
+        figures: dict[str, dict[str, Any]] = {}
+        for library in (OURS, MSAL):
+            figures[library.name] = _time_partition(
+                library, state, size, hit_batches, settings, fit, skip_msal_miss
+            )
+        del state
+        ours, theirs = figures["entraclient"], figures["msal"]
+        rows.append(Row("cache hit", size, "us/op", ours["hit"] * 1e6, theirs["hit"] * 1e6))
+        msal_miss = theirs["miss"] * 1e6 if theirs["miss"] is not None else None
+        rows.append(Row("miss+insert", size, "us/op", ours["miss"] * 1e6, msal_miss,
+                        theirs["miss_note"]))  # fmt: skip
+        print(f"  {size:>9,} tokens done", flush=True)
+    return rows
+
+
+def _time_partition(library: Library, state: str, size: int, hits: list[list[list[str]]],
+                    settings: Settings, fit: list[tuple[int, float]],
+                    skip_miss: bool) -> dict[str, Any]:  # fmt: skip
+    http = CannedIdentityProvider()
+    cache = library.new_cache(state)
+    app = library.new_app(cache, http)
+    _check_hit(app, hits[0][0])
+    with frozen_heap():
+        hit = per_op(hits, app.acquire_token_for_client)
+        if library is OURS:
+            miss = per_op(_miss_batches(settings.repeats, settings.miss_batch, "o"),
+                          app.acquire_token_for_client)  # fmt: skip
+            note = "measured"
+        elif skip_miss:
+            miss = _estimate(fit, size)
+            note = f"estimated (linear in N): one miss would take {miss or 0:.0f} s"
+        else:
+            miss, note = _msal_miss(app, size, settings, fit)
+    assert http.posts > 0
+    assert library.entries(cache) >= size
+    del app, cache
+    gc.collect()
+    return {"hit": hit, "miss": miss, "miss_note": note}
+
+
+def many_tenants_rows(settings: Settings) -> list[Row]:
+    """MSAL's own benchmark shape: T tenants x K tokens, one app per tenant, one shared cache."""
+    tenants, per_tenant = settings.tenants
+    state = many_tenants(tenants, per_tenant, int(time.time()))
+    rng = random.Random(7)
+    picks = [(rng.randrange(tenants), rng.randrange(per_tenant)) for _ in range(settings.hit_batch)]
+    results: dict[str, tuple[float, float]] = {}
+    for library in (OURS, MSAL):
+        http = CannedIdentityProvider()
+        cache = library.new_cache(state)
+        apps = [library.new_app(cache, http, tenant_name(t)) for t in range(tenants)]
+        for app in apps:
+            _check_hit(app, [scope(0)])
+        hits = [[(apps[t], [scope(i)]) for t, i in picks] for _ in range(settings.repeats)]
+        misses = [
+            [(apps[t], [f"api://miss-{r}-{n}/.default"]) for n, (t, _) in enumerate(picks[:100])]
+            for r in range(3)
+        ]
+        with frozen_heap():
+            hit = per_op(hits, lambda pair: pair[0].acquire_token_for_client(pair[1]))
+            miss = per_op(misses, lambda pair: pair[0].acquire_token_for_client(pair[1]))
+        results[library.name] = (hit, miss)
+        del apps, cache
+    size = tenants * per_tenant
+    label = f"{tenants:,} tenants x {per_tenant}"
+    ours, theirs = results["entraclient"], results["msal"]
+    return [
+        Row(f"{label}: hit", size, "us/op", ours[0] * 1e6, theirs[0] * 1e6),
+        Row(f"{label}: miss+insert", size, "us/op", ours[1] * 1e6, theirs[1] * 1e6),
+    ]
+
+
+def serialization_rows(settings: Settings) -> list[Row]:
+    """serialize() and deserialize() of a cache of N tokens."""
+    size = settings.serialized_size
+    state = one_partition(size, int(time.time()))
+    figures: dict[str, tuple[float, float]] = {}
+    for library in (OURS, MSAL):
+        cache = library.new_cache(state)
+        write = best_of(3, cache.serialize)
+        read = best_of(3, lambda c=cache: c.deserialize(state))
+        figures[library.name] = (write, read)
+        del cache
+        gc.collect()
+    (ours_w, ours_r), (msal_w, msal_r) = figures["entraclient"], figures["msal"]
+    return [
+        Row("serialize", size, "ms", ours_w * 1e3, msal_w * 1e3),
+        Row("deserialize", size, "ms", ours_r * 1e3, msal_r * 1e3),
+    ]
+
+
+def memory_rows(settings: Settings) -> list[Row]:
+    """Bytes the cache holds per token (tracemalloc), after deserializing N tokens."""
+    size = settings.memory_size
+    state = one_partition(size, int(time.time()))
+    figures: dict[str, float] = {}
+    for library in (OURS, MSAL):
+        cache, allocated = allocated_by(lambda lib=library: lib.new_cache(state))
+        assert library.entries(cache) == size
+        figures[library.name] = allocated / size
+        del cache
+        gc.collect()
+    return [Row("memory per cached token", size, "bytes", figures["entraclient"], figures["msal"])]
+
+
+SCENARIOS: dict[str, Callable[[Settings], list[Row]]] = {
+    "one partition": one_partition_rows,
+    "many tenants": many_tenants_rows,
+    "serialization": serialization_rows,
+    "memory": memory_rows,
+}

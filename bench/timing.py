@@ -1,0 +1,57 @@
+"""Measuring: seconds per operation (median of repeats), and bytes per cached token."""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+
+def per_op(batches: Sequence[Sequence[Any]], call: Callable[[Any], object]) -> float:
+    """Median over ``batches`` of the mean seconds of ``call(item)`` for each item of a batch."""
+    results = []
+    for batch in batches:
+        start = time.perf_counter()
+        for item in batch:
+            call(item)
+        results.append((time.perf_counter() - start) / len(batch))
+    return statistics.median(results)
+
+
+def once(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def best_of(repeats: int, action: Callable[[], object]) -> float:
+    return min(once(action) for _ in range(repeats))
+
+
+def allocated_by(build: Callable[[], Any]) -> tuple[Any, int]:
+    """What ``build()`` returns, and the bytes it left allocated (tracemalloc)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        built = build()
+        gc.collect()
+        current, _peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return built, current
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Keep the garbage collector from rescanning the (huge) filled caches while timing."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.collect()

@@ -1,0 +1,215 @@
+"""The cache's storage: entries by section and key, their indexes, one lock, partitions.
+
+Invariants:
+
+* ``_sections`` holds every entry exactly as serialized (unknown sections and fields
+  included). Entries are never changed in place: a change stores a new dict under the key.
+  So a reader holding an entry never sees it torn, and a snapshot is a shallow copy.
+* Every change goes through :meth:`_put` or :meth:`_pop`, which keep :class:`CacheIndex` and
+  the set of changed partitions in step with ``_sections``.
+* Methods whose names start with ``_`` expect the caller to hold ``_lock``; public ones take
+  it, except the exact-key probe of ``find_access_token``, which reads without it (see
+  there). Nothing here does I/O, so the lock is never held across the network.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Iterable
+
+from entraclient.cache.indexes import CacheIndex, bucket_of, scope_set
+from entraclient.cache.partitions import PartitionKey, partition_of
+from entraclient.cache.records import CacheWrite
+from entraclient.cache.schema import ACCESS_TOKEN, Entry
+from entraclient.clock import Clock, system_clock
+
+__all__ = ["OIDC_SCOPES", "CacheStore", "Sections", "index_of", "intern_common_values"]
+
+OIDC_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
+"""Scopes every user token may carry; sharing only these does not make two tokens overlap."""
+
+Sections = dict[str, dict[str, Entry]]
+
+_INTERNED_FIELDS = (
+    "credential_type",
+    "home_account_id",
+    "environment",
+    "client_id",
+    "realm",
+    "token_type",
+    "authority_type",
+    "family_id",
+)
+
+
+def intern_common_values(entry: Entry) -> Entry:
+    """Share the strings that repeat across entries (client id, realm, ...) to save memory."""
+    for field in _INTERNED_FIELDS:
+        value = entry.get(field)
+        if type(value) is str:
+            entry[field] = sys.intern(value)
+    return entry
+
+
+class CacheStore:
+    """Entries, indexes and partitions behind one re-entrant lock."""
+
+    def __init__(self, *, clock: Clock = system_clock) -> None:
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._sections: Sections = {}
+        self._index = CacheIndex()
+        self._listeners: list[Callable[[], None]] = []
+        self._changed_partitions: set[PartitionKey] = set()
+
+    # -- primitives (caller holds the lock) -----------------------------------------------
+
+    def _put(self, section: str, key: str, entry: Entry) -> None:
+        entries = self._sections.get(section)
+        if entries is None:
+            entries = self._sections[section] = {}
+        old = entries.get(key)
+        if old is not None:
+            self._index.discard(section, key, old)
+            self._changed_partitions.add(partition_of(section, old))
+        entries[key] = intern_common_values(entry)
+        self._index.add(section, key, entry)
+        self._changed_partitions.add(partition_of(section, entry))
+
+    def _pop(self, section: str, key: str) -> Entry | None:
+        entries = self._sections.get(section)
+        old = entries.pop(key, None) if entries is not None else None
+        if old is not None:
+            self._index.discard(section, key, old)
+            self._changed_partitions.add(partition_of(section, old))
+        return old
+
+    def _get(self, section: str, key: str) -> Entry | None:
+        entries = self._sections.get(section)
+        return entries.get(key) if entries is not None else None
+
+    def _entries(self, section: str, keys: Iterable[str]) -> list[Entry]:
+        entries = self._sections.get(section, {})
+        return [entry for entry in map(entries.get, keys) if entry is not None]
+
+    def _sweep_expired(self, now: float) -> int:
+        """Drop the access tokens that expired before ``now``; amortised O(1) per token."""
+        removed = 0
+        for key in self._index.expiry.due(now):
+            entry = self._get(ACCESS_TOKEN, key)
+            if entry is not None and _as_int(entry.get("expires_on")) < now:
+                self._pop(ACCESS_TOKEN, key)
+                removed += 1
+        return removed
+
+    def save(self, write: CacheWrite, now: float | None = None) -> None:
+        """Store every record of one token response at once (sweeping expired tokens first).
+
+        An access token replaces the one under its key and the tokens of its bucket that
+        share a resource scope with it (as MSAL .NET does), so refreshing never piles up.
+        """
+        with self._lock:
+            self._sweep_expired(self._clock() if now is None else now)
+            for section, key, entry in write.entries():
+                if section == ACCESS_TOKEN:
+                    self._put_access_token(key, entry)
+                else:
+                    self._put(section, key, entry)
+            self._changed()
+
+    def _put_access_token(self, key: str, entry: Entry) -> None:
+        bucket = self._index.buckets.get(bucket_of(entry))
+        if bucket is not None:
+            doomed = {
+                holder
+                for scope in scope_set(entry["target"]) - OIDC_SCOPES
+                for holder in bucket.holders(scope)
+                if holder != key
+            }
+            for holder in doomed:
+                self._pop(ACCESS_TOKEN, holder)
+        self._put(ACCESS_TOKEN, key, entry)
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            listener()
+
+    def _on_change(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+
+    # -- whole state ------------------------------------------------------------------------
+
+    def snapshot(self) -> Sections:
+        """A copy of every section (entries shared: they are never changed in place)."""
+        with self._lock:
+            return {name: dict(entries) for name, entries in self._sections.items()}
+
+    def replace_all(self, sections: Sections) -> None:
+        """Replace the whole content with already validated ``sections``; rebuild the indexes."""
+        index = index_of(sections)
+        with self._lock:
+            self._install(sections, index)
+
+    def _install(self, sections: Sections, index: CacheIndex) -> None:
+        self._sections = sections
+        self._index = index
+        self._changed_partitions = set()
+
+    # -- partitions -------------------------------------------------------------------------
+
+    def partition_keys(self) -> list[PartitionKey]:
+        """The partitions that hold at least one entry, sorted."""
+        with self._lock:
+            return sorted(self._index.partition_keys())
+
+    def changed_partitions(self) -> frozenset[PartitionKey]:
+        """Partitions changed since the cache was loaded or they were last exported or imported."""
+        with self._lock:
+            return frozenset(self._changed_partitions)
+
+    def partition_sections(self, partition: PartitionKey, *, mark_saved: bool = False) -> Sections:
+        """The entries of ``partition`` by section (O(size of the partition))."""
+        with self._lock:
+            found = {
+                section: {key: self._sections[section][key] for key in keys}
+                for section, keys in self._index.keys_of_partition(partition).items()
+            }
+            if mark_saved:
+                self._changed_partitions.discard(partition)
+            return found
+
+    def replace_partition(self, partition: PartitionKey, sections: Sections) -> None:
+        """Replace the entries of ``partition`` with ``sections`` (all checked to belong)."""
+        for section, entries in sections.items():
+            for entry in entries.values():
+                if partition_of(section, entry) != partition:
+                    raise ValueError(
+                        f"an entry of section {section!r} belongs to partition "
+                        f"{partition_of(section, entry)}, not {partition}"
+                    )
+        with self._lock:
+            for section, keys in self._index.keys_of_partition(partition).items():
+                for key in keys:
+                    self._pop(section, key)
+            for section, entries in sections.items():
+                for key, entry in entries.items():
+                    self._put(section, key, entry)
+            self._changed_partitions.discard(partition)
+            self._changed()
+
+
+def index_of(sections: Sections) -> CacheIndex:
+    """The indexes of ``sections`` (built without the lock, before they are installed)."""
+    index = CacheIndex()
+    for section, entries in sections.items():
+        for key, entry in entries.items():
+            index.add(section, key, entry)
+    return index
+
+
+def _as_int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0

@@ -1,0 +1,17 @@
+"""The wall clock, in one place: the I/O-free core (flows, cache) is handed a clock and never
+reads time itself; this is the default the façades and caches are given."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+__all__ = ["Clock", "system_clock"]
+
+Clock = Callable[[], float]
+"""Seconds since the epoch."""
+
+
+def system_clock() -> float:
+    """The current time, in seconds since the epoch."""
+    return time.time()

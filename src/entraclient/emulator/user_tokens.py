@@ -1,0 +1,173 @@
+"""Tokens for a signed-in user: access token, id token, refresh token and ``client_info``.
+
+Every user grant (refresh token now; authorization code and on-behalf-of later) answers
+through :func:`issue_user_tokens`, so their answers have one shape (PROTOCOL.md §6.1):
+
+* ``scope`` echoes the requested scopes in their requested spelling, without
+  ``offline_access`` (as Entra usually does);
+* a refresh token only with ``offline_access``, an id token only with ``openid``,
+  ``client_info`` only when the client sent ``client_info=1``, ``foci`` when the app is in a
+  family of client ids;
+* scopes name at most one resource (AADSTS28000); a scope without a ``/`` is a Microsoft
+  Graph permission (``User.Read``); the resource must be known in the user's tenant (500011).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from entraclient.emulator.context import EmulatorContext
+from entraclient.emulator.directory import GRAPH_APP_ID, Api, App, Tenant
+from entraclient.emulator.errors import EntraError, ErrorKind
+from entraclient.emulator.scopes import OIDC_SCOPES
+from entraclient.emulator.tokens import issuer_for
+from entraclient.emulator.users import User
+
+__all__ = [
+    "USER_TOKEN_LIFETIME",
+    "DelegatedScopes",
+    "UserGrant",
+    "issue_user_tokens",
+    "parse_user_scopes",
+]
+
+USER_TOKEN_LIFETIME = 4500
+"""Seconds a user access token lives (Entra: 60 to 90 minutes)."""
+ID_TOKEN_LIFETIME = 3600
+GRAPH_RESOURCE = "https://graph.microsoft.com"
+
+
+@dataclass(frozen=True, slots=True)
+class DelegatedScopes:
+    """The scopes of a user token request, split into the OIDC ones and one resource's."""
+
+    requested: tuple[str, ...]
+    resource: str
+    permissions: tuple[str, ...]
+
+    @property
+    def offline_access(self) -> bool:
+        return "offline_access" in self.requested
+
+    @property
+    def openid(self) -> bool:
+        return "openid" in self.requested
+
+
+def _split_permission(scope: str) -> tuple[str, str]:
+    if "/" not in scope:
+        return GRAPH_RESOURCE, scope
+    resource, _, permission = scope.rpartition("/")
+    return resource.rstrip("/"), permission
+
+
+def parse_user_scopes(scopes: Sequence[str]) -> DelegatedScopes:
+    """Split ``scopes``; raises AADSTS28000 when they name more than one resource."""
+    pairs = [_split_permission(s) for s in scopes if s.lower() not in OIDC_SCOPES]
+    resources = {resource.lower() for resource, _ in pairs}
+    if len(resources) > 1:
+        raise EntraError(ErrorKind.SEVERAL_RESOURCES, scope=" ".join(scopes))
+    resource = pairs[0][0] if pairs else GRAPH_RESOURCE
+    return DelegatedScopes(tuple(scopes), resource, tuple(p for _, p in pairs))
+
+
+def _client_info(oid: str, tid: str) -> str:
+    raw = json.dumps({"uid": oid, "utid": tid}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _pairwise_subject(oid: str, client_id: str) -> str:
+    digest = hashlib.sha256(f"{oid}:{client_id}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()[:43]
+
+
+@dataclass(frozen=True, slots=True)
+class UserGrant:
+    """Who gets tokens, for which app, through which host."""
+
+    app: App
+    user: User
+    tenant: Tenant
+    host: str
+    now: float
+
+
+def _access_token_claims(grant: UserGrant, api: Api, scopes: DelegatedScopes) -> dict[str, object]:
+    now = int(grant.now)
+    audience = api.app_id if api.app_id == GRAPH_APP_ID else api.app_id_uri
+    return {
+        "aud": audience,
+        "iss": issuer_for(grant.host, grant.tenant.id),
+        "iat": now,
+        "nbf": now,
+        "exp": now + USER_TOKEN_LIFETIME,
+        "azp": grant.app.client_id,
+        "azpacr": "1",
+        "idtyp": "user",
+        "name": grant.user.display_name,
+        "oid": grant.user.object_id,
+        "preferred_username": grant.user.username,
+        "scp": " ".join(scopes.permissions) or "user_impersonation",
+        "sub": _pairwise_subject(grant.user.object_id, api.app_id),
+        "tid": grant.tenant.id,
+        "ver": "2.0",
+    }
+
+
+def _id_token_claims(grant: UserGrant, nonce: str | None) -> dict[str, object]:
+    now = int(grant.now)
+    claims: dict[str, object] = {
+        "aud": grant.app.client_id,
+        "iss": issuer_for(grant.host, grant.tenant.id),
+        "iat": now,
+        "nbf": now,
+        "exp": now + ID_TOKEN_LIFETIME,
+        "name": grant.user.display_name,
+        "oid": grant.user.object_id,
+        "preferred_username": grant.user.username,
+        "sub": _pairwise_subject(grant.user.object_id, grant.app.client_id),
+        "tid": grant.tenant.id,
+        "ver": "2.0",
+    }
+    if nonce is not None:
+        claims["nonce"] = nonce
+    return claims
+
+
+def issue_user_tokens(
+    context: EmulatorContext,
+    grant: UserGrant,
+    scopes: DelegatedScopes,
+    *,
+    client_info: bool,
+    nonce: str | None = None,
+) -> dict[str, object]:
+    """The JSON body of a successful user token response (refresh token stored, if any)."""
+    api = context.directory.find_api(grant.tenant, scopes.resource)
+    if api is None:
+        raise EntraError(
+            ErrorKind.UNKNOWN_RESOURCE, resource=scopes.resource, tenant=grant.tenant.id
+        )
+    body: dict[str, object] = {
+        "token_type": "Bearer",
+        "scope": " ".join(s for s in scopes.requested if s != "offline_access"),
+        "expires_in": USER_TOKEN_LIFETIME,
+        "ext_expires_in": USER_TOKEN_LIFETIME,
+        "access_token": context.signer.sign(_access_token_claims(grant, api, scopes)),
+    }
+    family = context.families.family_of(grant.app.client_id)
+    if scopes.offline_access:
+        body["refresh_token"] = context.refresh_tokens.issue(
+            grant.user, grant.app.client_id, family, scopes.requested, grant.now
+        )
+    if scopes.openid:
+        body["id_token"] = context.signer.sign(_id_token_claims(grant, nonce))
+    if client_info:
+        body["client_info"] = _client_info(grant.user.object_id, grant.tenant.id)
+    if family:
+        body["foci"] = family
+    return body
