@@ -24,6 +24,7 @@ from entraclient.emulator.faults import (
     SlowBody,
 )
 from entraclient.emulator.hosts import split_host_port
+from entraclient.emulator.middleware import read_body, replaying
 
 __all__ = ["FaultMiddleware"]
 
@@ -45,7 +46,7 @@ class FaultMiddleware:
         if fault is None:
             await self.app(scope, receive, send)
             return
-        body = await _request_body(receive)
+        body = await read_body(receive)
         watcher = _DisconnectWatcher(receive)
         try:
             await self._carry_out(fault, scope, body, watcher, send)
@@ -77,32 +78,7 @@ class FaultMiddleware:
             await _respond(send, fault.then.status, fault.then.headers, fault.then.body)
         else:
             watcher.stop()
-            await self.app(scope, _replay(body, watcher.receive), send)
-
-
-async def _request_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
+            await self.app(scope, replaying(body, watcher.receive), send)
 
 
 class _DisconnectWatcher:

@@ -39,7 +39,8 @@ class CollapseSlashesMiddleware:
         await self.app(scope, receive, send)
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body, read from the ASGI ``receive`` channel."""
     chunks = []
     while True:
         message = await receive()
@@ -51,7 +52,8 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def _replaying(body: bytes, receive: Receive) -> Receive:
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands ``body`` (already read) to the app, then defers to ``receive``."""
     replayed = False
 
     async def replay() -> Message:
@@ -94,7 +96,7 @@ class RequestLogMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
 
         logged = False
 
@@ -107,7 +109,7 @@ class RequestLogMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, _replaying(body, receive), send_after_logging)
+            await self.app(scope, replaying(body, receive), send_after_logging)
         finally:
             if not logged:
                 self._log.append(_logged_request(scope, body, 0, self._clock()))
