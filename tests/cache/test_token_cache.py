@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from entraclient.cache.schema import AccessTokenRecord
-from entraclient.cache.token_cache import AccessTokenQuery, TokenCache
+from entraclient.cache.schema import AccessTokenRecord, access_token_key
+from entraclient.cache.token_cache import AccessTokenProbes, AccessTokenQuery, TokenCache
 
 NOW = 1_800_000_000
 
@@ -126,3 +128,43 @@ def test_index_agrees_with_a_linear_scan(ops: list[tuple[str, str, set[str], int
             assert (found is None) == (not expected)
             if found is not None:
                 assert found in expected
+
+
+_part = st.text(alphabet="abcXYZ019-._:/ΣσςΑ", min_size=1, max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(st.none(), _part), _part, _part, _part, st.one_of(st.none(), _part),
+    st.lists(_part, min_size=1, max_size=3, unique=True),
+)  # fmt: skip
+def test_prepared_probe_keys_are_the_keys_entries_are_filed_under(
+    home: str | None, env: str, client: str, realm: str, ext: str | None, scopes: list[str]
+) -> None:
+    probes = AccessTokenProbes(client_id=client, environment=env, realm=realm,
+                               home_account_id=home, ext_cache_key=ext)  # fmt: skip
+    expected = access_token_key(home_account_id=home, environment=env, client_id=client,
+                                realm=realm, target=" ".join(sorted(scopes)), ext_cache_key=ext)  # fmt: skip
+    assert probes.probe(scopes).key == expected
+
+
+def test_entries_are_shared_strings_and_hits_need_no_lock() -> None:
+    cache = TokenCache()
+    cache.add_access_token(_record("a", secret="abc"))
+    probes = AccessTokenProbes(client_id="c", environment="login.microsoftonline.com", realm="t")
+    with cache._lock:  # a reader in another thread is not blocked by a writer's lock
+        found = _run_in_thread(lambda: cache.find_access_token_for(probes, ["a"], NOW))
+    assert found is not None and found["secret"] == "abc"
+    assert cache.find_access_token_for(probes, ["A"], NOW)["secret"] == "abc"  # type: ignore[index]
+    assert cache.find_access_token_for(probes, ["b"], NOW) is None
+
+
+def _run_in_thread(work: Any) -> Any:
+    import threading
+
+    box: list[Any] = []
+    thread = threading.Thread(target=lambda: box.append(work()))
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive()
+    return box[0]

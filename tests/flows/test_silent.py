@@ -270,3 +270,20 @@ def test_tokens_under_an_alias_host_are_used_when_the_configured_host_has_none()
     assert urlsplit(sent[-1].url).hostname == "login.windows.net"
     assert rt_secrets(cache, "login.windows.net") == {CLIENT: "rotated-rt-1"}
     assert [urlsplit(r.url).hostname for r in sent].count("x.test") == 0  # no RTs there
+
+
+def test_forwarded_client_claims_are_sent_and_key_the_cached_token() -> None:
+    clock, cache = FakeClock(), TokenCache()
+    signed_in(cache, clock, at_lifetime=10)
+    forwarded = '{"access_token": {"xms_ftd": {"value": "x"}}}'
+    keyed = {"ext_cache_key": "k1", "forwarded_claims": forwarded}
+    idp = Identity()
+    first, sent = drive(silent(_app(clock, cache), **keyed), idp)
+    assert first["token_source"] == "identity_provider"
+    assert sent[-1].form_value("claims") == forwarded
+    (stored,) = [e for e in cache.entries("AccessToken") if e.get("ext_cache_key")]
+    assert stored["ext_cache_key"] == "k1"
+    again, _ = drive(silent(_app(clock, cache), **keyed), idp)
+    assert again["token_source"] == "cache"
+    plain, _ = drive(silent(_app(clock, cache)), idp)
+    assert plain["token_source"] == "identity_provider"  # the keyed token is not for others

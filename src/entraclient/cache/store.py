@@ -114,7 +114,7 @@ class CacheStore:
             for section, key, entry in write.entries():
                 if section == ACCESS_TOKEN:
                     self._put_access_token(key, entry)
-                else:
+                elif self._get(section, key) != entry:  # AppMetadata is mostly unchanged
                     self._put(section, key, entry)
             self._changed()
 

@@ -47,6 +47,7 @@ class RefreshRequest:
     scopes: tuple[str, ...]
     correlation_id: str
     claims: str | None = None
+    ext_cache_key: str | None = None
 
 
 def refresh_for_account(
@@ -134,6 +135,7 @@ def _store(
         target=wire_scope(target.split()),
         grant_type=GRANT_TYPE,
         now=int(now),
+        ext_cache_key=request.ext_cache_key,
         skip_account_creation=True,
         keep_refresh_token_out=True,
     )

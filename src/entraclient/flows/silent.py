@@ -109,6 +109,7 @@ def _silent_under(
             merge_claims(app.client_capabilities, request.claims_challenge),
             request.forwarded_claims,
         ),
+        ext_cache_key=request.ext_cache_key,
     )
     try:
         outcome = yield from refresh_for_account(app, endpoints, environment, refresh)
