@@ -15,10 +15,12 @@ import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import msal
 
 import entraclient
+from bench import async_herd
 from bench.scenarios import SCENARIOS, Row, Settings
 
 RESULTS = Path(__file__).with_name("results.json")
@@ -65,7 +67,9 @@ def print_scaling(rows: list[Row]) -> None:
                   f"{large:,} tokens as at {small:,}")  # fmt: skip
 
 
-def write_results(rows: list[Row], quick: bool, seconds: float) -> None:
+def write_results(
+    rows: list[Row], quick: bool, seconds: float, async_rows: dict[str, Any] | None
+) -> None:
     document = {
         "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "quick": quick,
@@ -77,6 +81,7 @@ def write_results(rows: list[Row], quick: bool, seconds: float) -> None:
         "msal": msal.__version__,
         "ratio": "msal / entraclient (higher is better for entraclient)",
         "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
+        "async": async_rows,
     }
     RESULTS.write_text(json.dumps(document, indent=2) + "\n")
 
@@ -85,6 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a reduced set, under a minute")
     parser.add_argument("--only", choices=sorted(SCENARIOS), action="append")
+    parser.add_argument("--no-async", action="store_true", help="skip the asyncio rows")
     arguments = parser.parse_args()
     settings = QUICK if arguments.quick else FULL
     started = time.perf_counter()
@@ -98,8 +104,13 @@ def main() -> None:
     print_table(rows)
     print()
     print_scaling(rows)
+    async_rows = None
+    if not arguments.no_async and not arguments.only:
+        print("\nasyncio (against the embedded emulator on loopback) ...", flush=True)
+        async_rows = async_herd.run(arguments.quick)
+        async_herd.print_table(async_rows)
     elapsed = time.perf_counter() - started
-    write_results(rows, arguments.quick, elapsed)
+    write_results(rows, arguments.quick, elapsed, async_rows)
     print(f"\n{elapsed:.0f} s; results written to {RESULTS}")
 
 
