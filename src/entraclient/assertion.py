@@ -111,7 +111,9 @@ class SignedAssertion:
     """A certificate credential: sends a signed JWT as ``client_assertion`` (``private_key_jwt``).
 
     Thread-safe. One assertion per (token endpoint, client id) is remembered and resent until
-    it is :data:`ASSERTION_REUSE` seconds old.
+    it is ``reuse_seconds`` old (:data:`ASSERTION_REUSE` by default, as Entra accepts a
+    reused assertion; ``0`` signs a fresh one, with a fresh ``jti``, for every request, which
+    identity providers that refuse a replayed ``jti`` need).
     """
 
     uses_certificate = True
@@ -122,9 +124,11 @@ class SignedAssertion:
         *,
         client_claims: Mapping[str, Any] | None = None,
         is_adfs: bool = False,
+        reuse_seconds: float = ASSERTION_REUSE,
         new_token_id: Callable[[], str] = lambda: str(uuid.uuid4()),
     ) -> None:
         self._signer = AssertionSigner(material, is_adfs=is_adfs)
+        self._reuse_seconds = reuse_seconds
         self._client_claims = _json_claims(client_claims)
         self._new_token_id = new_token_id
         self._lock = threading.Lock()
@@ -149,7 +153,7 @@ class SignedAssertion:
         """A fresh-enough assertion for ``token_endpoint``: remembered, or signed now."""
         key = (token_endpoint, client_id)
         remembered = self._remembered.get(key)  # one atomic read; writers hold the lock
-        if remembered is not None and remembered[0] <= now < remembered[0] + ASSERTION_REUSE:
+        if remembered is not None and remembered[0] <= now < remembered[0] + self._reuse_seconds:
             return remembered[1]
         claims = assertion_claims(
             audience=token_endpoint,

@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from entraclient.assertion import JWT_BEARER_ASSERTION_TYPE, SignedAssertion
+from entraclient.assertion import ASSERTION_REUSE, JWT_BEARER_ASSERTION_TYPE, SignedAssertion
 from entraclient.certificates import CERTIFICATE_KEYS, load_certificate_material
 from entraclient.http.messages import Pairs
 
@@ -97,11 +97,13 @@ def load_client_credential(
     *,
     client_claims: Mapping[str, Any] | None = None,
     is_adfs: bool = False,
+    reuse_assertions: bool = True,
 ) -> ClientAuthentication | None:
     """Load a ``client_credential`` argument, raising ``ValueError``/``TypeError`` on misuse.
 
     ``client_claims`` go into signed assertions; ``is_adfs`` selects the header ADFS accepts
-    (RS256 with a SHA-1 ``x5t``). Both matter only for certificate credentials.
+    (RS256 with a SHA-1 ``x5t``); ``reuse_assertions=False`` signs a fresh assertion for every
+    request. They matter only for certificate credentials.
     """
     if value is None:
         return None
@@ -131,7 +133,12 @@ def load_client_credential(
             "{'private_key_pfx_path': path}, or {'client_assertion': jwt}"
         )
     material = load_certificate_material(value)
-    return SignedAssertion(material, client_claims=client_claims, is_adfs=is_adfs)
+    return SignedAssertion(
+        material,
+        client_claims=client_claims,
+        is_adfs=is_adfs,
+        reuse_seconds=ASSERTION_REUSE if reuse_assertions else 0,
+    )
 
 
 def _takes_positional_argument(function: Callable[..., Any]) -> bool:

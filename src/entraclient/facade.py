@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
+from entraclient.authority import AuthorityKind
 from entraclient.cache.schema import ext_cache_key
 from entraclient.cache.token_cache import AccessTokenProbes, TokenCache
 from entraclient.config import (
@@ -148,8 +149,13 @@ class ClientBase:
         return time.time()
 
     def _load_credential(self, client_credential: Any) -> ClientAuthentication | None:
+        # Entra accepts an assertion resent for 9 minutes (MSAL relies on it); a generic OIDC
+        # provider may refuse a replayed jti (RFC 7523 §3), so it gets a fresh one each time.
         return load_client_credential(
-            client_credential, client_claims=self.client_claims, is_adfs=self.authority.is_adfs
+            client_credential,
+            client_claims=self.client_claims,
+            is_adfs=self.authority.is_adfs,
+            reuse_assertions=self.authority.kind is not AuthorityKind.OIDC,
         )
 
     def _check_allow_broker(self, allow_broker: object) -> None:
