@@ -59,7 +59,7 @@ def test_an_invalid_forced_region_fails_at_construction(forced: str) -> None:
         _choose(None, MSAL_FORCE_REGION=forced)
 
 
-@pytest.mark.parametrize("endpoint", ["169.254.169.254", "ftp://x", "http://x/?q=1", "http://"])
+@pytest.mark.parametrize("endpoint", ["imds.example", "ftp://x", "http://x/?q=1", "http://"])
 def test_an_invalid_imds_endpoint_fails_at_construction(endpoint: str) -> None:
     with pytest.raises(ValueError, match="ENTRACLIENT_IMDS_ENDPOINT"):
         _choose(True, ENTRACLIENT_IMDS_ENDPOINT=endpoint)

@@ -14,6 +14,8 @@ import pytest
 
 from entraclient import ConfidentialClientApplication
 from entraclient.emulator import Emulator
+from entraclient.flows.regions import IMDS_LOCATION_PATH
+from entraclient.region import IMDS_DEFAULT_ENDPOINT
 from tests.emulator.support import Daemon
 from tests.recording import RecordingClient
 
@@ -186,8 +188,9 @@ def test_true_without_the_override_never_leaves_the_process(emu: Emulator, daemo
     client = RecordingClient(emu.http_client())
     app = _app(emu, daemon, azure_region=True, http_client=client)
     assert "access_token" in app.acquire_token_for_client([daemon.api.default_scope])
-    assert [s.url for s in client.sent if "169.254" in s.url] == [
-        "http://169.254.169.254/metadata/instance/compute/location"
+    # The request was built, and refused in-process: it never reached a socket.
+    assert [s.url for s in client.sent if s.url.startswith(IMDS_DEFAULT_ENDPOINT)] == [
+        IMDS_DEFAULT_ENDPOINT + IMDS_LOCATION_PATH
     ]
     assert _token_host(emu) == CENTRAL
 

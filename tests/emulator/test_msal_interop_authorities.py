@@ -66,7 +66,8 @@ def test_oidc_authority_passes_msal_issuer_check(daemon: Daemon, http: requests.
 
 
 def test_regional(emu: Emulator, daemon: Daemon, http: requests.Session) -> None:
-    # MSAL also probes http://169.254.169.254, which the routed session refuses in-process.
+    # MSAL also probes the metadata service, which the routed session refuses in-process:
+    # that address is never contacted.
     authority = f"https://login.microsoftonline.com/{daemon.tenant.domain}"
     assert "access_token" in _msal(daemon, http, authority=authority, azure_region="westus2")
     (post,) = emu.token_requests()
