@@ -4,6 +4,7 @@ middle-tier API it calls, and a downstream API the middle tier calls on the user
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -94,3 +95,24 @@ def sign_in(world: World, app: ConfidentialClientApplication, scopes: list[str],
     flow = app.initiate_auth_code_flow(scopes, redirect_uri=REDIRECT_URI, **flow_arguments)
     world.emu.sign_in_as(user or world.alice)
     return flow, redirect_parameters(visit(world.emu, flow["auth_uri"]))
+
+
+class _FormReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.action = ""
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        if tag == "form":
+            self.action = named.get("action") or ""
+        elif tag == "input" and named.get("type") == "hidden":
+            self.fields[named.get("name") or ""] = named.get("value") or ""
+
+
+def form_post(page: str) -> tuple[str, dict[str, str]]:
+    """The action and hidden fields of a ``response_mode=form_post`` page."""
+    reader = _FormReader()
+    reader.feed(page)
+    return reader.action, reader.fields
