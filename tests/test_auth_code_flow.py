@@ -258,14 +258,14 @@ def test_unknown_tenant_makes_initiate_raise(world: World) -> None:
 
 def test_state_and_nonce_managed_by_the_caller(world: World) -> None:
     web = world.web_app()
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(DeprecationWarning, match="initiate_auth_code_flow"):
         url = web.get_authorization_request_url(
             [GRAPH_READ], state="my-state", redirect_uri=REDIRECT_URI, nonce="my-nonce"
         )
     world.emu.sign_in_as(world.alice)
     response = redirect_parameters(visit(world.emu, url))
     assert response["state"] == "my-state"
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(DeprecationWarning, match="acquire_token_by_auth_code_flow"):
         result = web.acquire_token_by_authorization_code(
             response["code"], [GRAPH_READ], redirect_uri=REDIRECT_URI, nonce="my-nonce"
         )
@@ -275,11 +275,11 @@ def test_state_and_nonce_managed_by_the_caller(world: World) -> None:
 
 def test_authorization_code_with_a_wrong_nonce_is_not_cached(world: World) -> None:
     web = world.web_app()
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(DeprecationWarning, match="initiate_auth_code_flow"):
         url = web.get_authorization_request_url([GRAPH_READ], redirect_uri=REDIRECT_URI, nonce="n1")
     world.emu.sign_in_as(world.alice)
     code = redirect_parameters(visit(world.emu, url))["code"]
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(DeprecationWarning, match="acquire_token_by_auth_code_flow"):
         result = web.acquire_token_by_authorization_code(
             code, [GRAPH_READ], redirect_uri=REDIRECT_URI, nonce="n2"
         )
