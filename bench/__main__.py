@@ -19,7 +19,10 @@ from pathlib import Path
 import msal
 
 import entraclient
+from bench.obo import obo_rows
 from bench.scenarios import SCENARIOS, Row, Settings
+
+SCENARIOS = {**SCENARIOS, "on-behalf-of": obo_rows}
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -33,6 +36,7 @@ QUICK = Settings(
     tenants=(100, 10),
     serialized_size=10_000,
     memory_size=10_000,
+    obo_users=10_000,
 )
 
 

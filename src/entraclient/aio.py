@@ -245,6 +245,11 @@ class AsyncConfidentialClientApplication(ConfidentialBase, AsyncClientApplicatio
         **kwargs: Any,
     ) -> dict[str, Any]:
         """As :meth:`entraclient.ConfidentialClientApplication.acquire_token_on_behalf_of`."""
+        hit = self._cached_obo_token(
+            user_assertion, scopes, claims_challenge, forwarded_client_claims, kwargs
+        )
+        if hit is not None:
+            return hit
         return await self._run(
             self._op_acquire_token_on_behalf_of(
                 user_assertion, scopes, claims_challenge, forwarded_client_claims, kwargs

@@ -305,6 +305,11 @@ class ConfidentialClientApplication(ConfidentialBase, ClientApplication):
             A dict with ``access_token`` on success, or ``error`` and ``error_description``
             (``interaction_required`` with ``claims`` when the user must sign in again).
         """
+        hit = self._cached_obo_token(
+            user_assertion, scopes, claims_challenge, forwarded_client_claims, kwargs
+        )
+        if hit is not None:
+            return hit
         return self._run(
             self._op_acquire_token_on_behalf_of(
                 user_assertion, scopes, claims_challenge, forwarded_client_claims, kwargs

@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
+from entraclient.cache.records import user_assertion_hash
 from entraclient.cache.schema import ext_cache_key
 from entraclient.cache.token_cache import AccessTokenProbes, TokenCache
 from entraclient.config import (
@@ -50,7 +51,11 @@ from entraclient.flows.client_credentials import (
 )
 from entraclient.flows.context import AppContext
 from entraclient.flows.discovery import EndpointResolver, InstanceDiscovery
-from entraclient.flows.on_behalf_of import acquire_token_on_behalf_of
+from entraclient.flows.on_behalf_of import (
+    acquire_token_on_behalf_of,
+    cached_obo_result,
+    check_user_assertion,
+)
 from entraclient.flows.refresh_token import acquire_token_by_refresh_token
 from entraclient.flows.regions import RegionalEndpoints
 from entraclient.flows.removal import remove_app_tokens
@@ -447,6 +452,22 @@ class ConfidentialBase(ClientBase):
 
     def _op_remove_tokens_for_client(self) -> Flow[int]:
         return remove_app_tokens(self._context, self._aliases)
+
+    def _cached_obo_token(
+        self,
+        user_assertion: object,
+        scopes: object,
+        claims_challenge: object,
+        forwarded_client_claims: object,
+        extra: dict[str, Any],
+    ) -> dict[str, Any] | None:
+        """The hot path of a plain on-behalf-of cache hit, without building a flow."""
+        known = self._resolver.known
+        plain = claims_challenge is None and forwarded_client_claims is None and not extra
+        if known is None or not plain or not are_plain_scopes(scopes):
+            return None
+        assertion_hash = user_assertion_hash(check_user_assertion(user_assertion))
+        return cached_obo_result(self._context, known.realm, assertion_hash, tuple(scopes))  # type: ignore[arg-type]
 
     def _op_acquire_token_on_behalf_of(
         self,

@@ -34,7 +34,13 @@ from entraclient.http.driver import Flow
 from entraclient.http.messages import pairs
 from entraclient.scopes import wire_scope
 
-__all__ = ["GRANT_TYPE", "OnBehalfOfRequest", "acquire_token_on_behalf_of", "check_user_assertion"]
+__all__ = [
+    "GRANT_TYPE",
+    "OnBehalfOfRequest",
+    "acquire_token_on_behalf_of",
+    "cached_obo_result",
+    "check_user_assertion",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +96,10 @@ def acquire_token_on_behalf_of(
     cached: ReadOnlyEntry | None = None
     if request.claims_challenge is None:
         now = app.clock()
-        cached = cached_obo_token(app, endpoints.realm, request, now)
+        cached = cached_obo_token(
+            app, endpoints.realm, request.assertion_hash, request.scopes, now,
+            ext_cache_key=request.ext_cache_key,
+        )  # fmt: skip
         if cached is not None and not is_aging(cached, now):
             return from_cache(cached, now)
     try:
@@ -107,19 +116,37 @@ def acquire_token_on_behalf_of(
     return file_user_tokens(app, endpoints, token, _filing(request, GRANT_TYPE))
 
 
+def cached_obo_result(
+    app: AppContext, realm: str, assertion_hash: str, scopes: tuple[str, ...]
+) -> dict[str, Any] | None:
+    """The answer of a plain call when the cache holds a valid token not due for refresh
+    (the façade's quick path: no flow, no request built); ``None`` otherwise."""
+    now = app.clock()
+    cached = cached_obo_token(app, realm, assertion_hash, scopes, now)
+    if cached is None or is_aging(cached, now):
+        return None
+    return from_cache(cached, now)
+
+
 def cached_obo_token(
-    app: AppContext, realm: str, request: OnBehalfOfRequest, now: float
+    app: AppContext,
+    realm: str,
+    assertion_hash: str,
+    scopes: tuple[str, ...],
+    now: float,
+    *,
+    ext_cache_key: str | None = None,
 ) -> ReadOnlyEntry | None:
-    """A valid access token obtained with this request's assertion for its scopes, if any."""
-    for home_account_id in app.cache.accounts_of_assertion(request.assertion_hash):
+    """A valid access token obtained with this assertion (by its hash) for ``scopes``."""
+    for home_account_id in app.cache.accounts_of_assertion(assertion_hash):
         query = AccessTokenQuery(
             client_id=app.client_id,
             environment=app.authority.environment,
             realm=realm,
-            scopes=request.scopes,
+            scopes=scopes,
             home_account_id=home_account_id,
-            ext_cache_key=request.ext_cache_key,
-            user_assertion_hash=request.assertion_hash,
+            ext_cache_key=ext_cache_key,
+            user_assertion_hash=assertion_hash,
         )
         found = app.cache.find_access_token(query, now)
         if found is not None:
