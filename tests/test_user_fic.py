@@ -27,7 +27,7 @@ def test_credential_for_a_user_by_object_id_or_username(world: World) -> None:
     assert sent.form_value("grant_type") == "user_fic"
     assert sent.form_value("user_id") == world.alice.object_id
     assert sent.form_value("username") is None
-    assert sent.headers["x-anchormailbox"] == f"Oid:{world.alice.object_id}@{world.tenant.domain}"
+    assert sent.headers["x-anchormailbox"] == f"Oid:{world.alice.object_id}@{world.tenant.id}"
     by_name = agent.acquire_token_by_user_federated_identity_credential(
         ["User.Read"], credential, username=world.alice.username
     )

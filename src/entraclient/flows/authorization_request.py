@@ -113,9 +113,9 @@ def authorization_request_url(
         ("redirect_uri", request.redirect_uri),
         ("scope", wire_scope(request.scopes)),
         ("state", request.state),
+        ("nonce", request.nonce),
         ("login_hint", request.login_hint),
         ("prompt", request.prompt),
-        ("nonce", request.nonce),
         ("domain_hint", request.domain_hint),
         ("claims", request.claims),
     ]

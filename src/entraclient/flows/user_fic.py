@@ -56,7 +56,7 @@ def acquire_token_by_user_fic(
     if request.username:
         anchor = f"upn:{request.username}"
     else:
-        anchor = f"Oid:{request.user_object_id}@{app.authority.tenant}"
+        anchor = f"Oid:{request.user_object_id}@{endpoints.realm}"
     response = yield build_token_request(
         app,
         endpoints.token_endpoint,
