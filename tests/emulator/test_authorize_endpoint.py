@@ -105,3 +105,16 @@ def test_add_redirect_uri_refuses_plain_http_hosts(
     with pytest.raises(ValueError, match="https"):
         emu.add_redirect_uri(setup[1], "http://app.contoso.test/cb")
     emu.add_redirect_uri(setup[1], "http://localhost:5000/cb")
+
+
+def test_queued_sign_ins_are_used_in_order_and_can_be_cleared(
+    emu: Emulator, http: requests.Session, setup: tuple[Tenant, App, User]
+) -> None:
+    tenant, app, user = setup
+    params = {"client_id": app.client_id, "redirect_uri": REDIRECT, "response_type": "code",
+              "scope": "openid", "client_info": "1"}  # fmt: skip
+    emu.sign_in_as(user)
+    assert "code" in _back(_authorize(http, tenant.id, **params))
+    emu.sign_in_as(user)
+    emu.clear_sign_ins()
+    assert _back(_authorize(http, tenant.id, **params))["error"] == "login_required"

@@ -360,6 +360,10 @@ class Emulator:
         as if the user also passed multi-factor authentication."""
         self._context.sign_ins.sign_in_as(user, mfa=mfa)
 
+    def clear_sign_ins(self) -> None:
+        """Forget the sign-ins queued by :meth:`sign_in_as` and not yet used."""
+        self._context.sign_ins.clear_pending()
+
     def require_mfa(self, api: Api) -> str:
         """Demand MFA for on-behalf-of tokens of ``api`` (a Conditional Access policy): they
         are refused with ``interaction_required`` and a claims challenge naming the policy,

@@ -64,6 +64,11 @@ class SignIns:
         with self._lock:
             return self._queue.popleft() if self._queue else None
 
+    def clear_pending(self) -> None:
+        """Forget the sign-ins queued and not yet used."""
+        with self._lock:
+            self._queue.clear()
+
     def require_mfa(self, resource_app_id: str) -> str:
         """Demand MFA for tokens of a resource; returns the policy id its challenges name."""
         with self._lock:
