@@ -46,7 +46,9 @@ logger = logging.getLogger(__name__)
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 REFRESH_GRANT_TYPE = "refresh_token"
-_BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
+_PART = r"[A-Za-z0-9_-]*={0,2}"
+_JWS = re.compile(rf"[A-Za-z0-9_-]+={{0,2}}\.[A-Za-z0-9_-]+={{0,2}}\.{_PART}")
+_JWE = re.compile(rf"[A-Za-z0-9_-]+={{0,2}}(?:\.{_PART}){{4}}")
 
 
 def check_user_assertion(user_assertion: object) -> str:
@@ -62,15 +64,12 @@ def check_user_assertion(user_assertion: object) -> str:
     token = user_assertion.strip()
     if not token:
         raise ValueError("user_assertion is empty: pass the bearer token your API received")
-    parts = token.split(".")
     # A signed JWT has three parts (JWS compact form), an encrypted one five (JWE).
-    if len(parts) not in (3, 5) or not all(_BASE64URL.fullmatch(p) for p in parts):
+    if not (_JWS.fullmatch(token) or _JWE.fullmatch(token)):
         raise ValueError(
             "user_assertion is not a JWT: pass the bearer token from the request's "
             "Authorization header, without the 'Bearer ' prefix"
         )
-    if not parts[0] or not parts[1]:
-        raise ValueError("user_assertion is not a JWT: its header or payload is empty")
     return token
 
 
