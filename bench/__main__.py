@@ -21,7 +21,10 @@ import msal
 
 import entraclient
 from bench import async_herd
+from bench.obo import obo_rows
 from bench.scenarios import SCENARIOS, Row, Settings
+
+SCENARIOS = {**SCENARIOS, "on-behalf-of": obo_rows}
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -35,6 +38,7 @@ QUICK = Settings(
     tenants=(100, 10),
     serialized_size=10_000,
     memory_size=10_000,
+    obo_users=10_000,
 )
 
 

@@ -44,6 +44,7 @@ class Settings:
     tenants: tuple[int, int] = (1000, 10)
     serialized_size: int = 100_000
     memory_size: int = 100_000
+    obo_users: int = 100_000
     notes: list[str] = field(default_factory=list)
 
 

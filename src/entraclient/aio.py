@@ -102,6 +102,89 @@ class AsyncClientApplication(ClientBase):
         )  # fmt: skip
         return None if flow is None else await self._run(flow)
 
+    async def initiate_auth_code_flow(
+        self,
+        scopes: list[str],
+        redirect_uri: str | None = None,
+        state: str | None = None,
+        prompt: str | None = None,
+        login_hint: str | None = None,
+        domain_hint: str | None = None,
+        claims_challenge: str | None = None,
+        max_age: int | None = None,
+        response_mode: str | None = None,
+    ) -> dict[str, Any]:
+        """As :meth:`entraclient.ClientApplication.initiate_auth_code_flow`."""
+        result = await self._run(
+            self._op_initiate_auth_code_flow(
+                scopes, redirect_uri, state, prompt, login_hint, domain_hint, claims_challenge,
+                max_age, response_mode,
+            )
+        )  # fmt: skip
+        self._raise_if_error(result, "initiate_auth_code_flow")
+        return result
+
+    async def get_authorization_request_url(
+        self,
+        scopes: list[str],
+        login_hint: str | None = None,
+        state: str | None = None,
+        redirect_uri: str | None = None,
+        response_type: str = "code",
+        prompt: str | None = None,
+        nonce: str | None = None,
+        domain_hint: str | None = None,
+        claims_challenge: str | None = None,
+        **kwargs: Any,
+    ) -> str:
+        """As :meth:`entraclient.ClientApplication.get_authorization_request_url`."""
+        result = await self._run(
+            self._op_get_authorization_request_url(
+                scopes, login_hint, state, redirect_uri, response_type, prompt, nonce,
+                domain_hint, claims_challenge, kwargs,
+            )
+        )  # fmt: skip
+        self._raise_if_error(result, "get_authorization_request_url")
+        return result  # type: ignore[return-value]
+
+    async def acquire_token_by_auth_code_flow(
+        self,
+        auth_code_flow: dict[str, Any],
+        auth_response: dict[str, Any],
+        scopes: list[str] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """As :meth:`entraclient.ClientApplication.acquire_token_by_auth_code_flow`."""
+        return await self._run(
+            self._op_acquire_token_by_auth_code_flow(auth_code_flow, auth_response, scopes, kwargs)
+        )
+
+    async def acquire_token_by_authorization_code(
+        self,
+        code: str,
+        scopes: list[str],
+        redirect_uri: str | None = None,
+        nonce: str | None = None,
+        claims_challenge: str | None = None,
+        forwarded_client_claims: str | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """As :meth:`entraclient.ClientApplication.acquire_token_by_authorization_code`."""
+        return await self._run(
+            self._op_acquire_token_by_authorization_code(
+                code, scopes, redirect_uri, nonce, claims_challenge, forwarded_client_claims,
+                kwargs,
+            )
+        )  # fmt: skip
+
+    async def acquire_token_by_refresh_token(
+        self, refresh_token: str, scopes: list[str], **kwargs: Any
+    ) -> dict[str, Any]:
+        """As :meth:`entraclient.ClientApplication.acquire_token_by_refresh_token`."""
+        return await self._run(
+            self._op_acquire_token_by_refresh_token(refresh_token, scopes, kwargs)
+        )
+
     async def aclose(self) -> None:
         """Close the connections this application opened (not a client you passed in)."""
         await self._transport.aclose()
@@ -152,3 +235,41 @@ class AsyncConfidentialClientApplication(ConfidentialBase, AsyncClientApplicatio
     async def remove_tokens_for_client(self) -> None:
         """Remove the app tokens this client acquired, under its authority's host and aliases."""
         await self._driver.run(self._op_remove_tokens_for_client())
+
+    async def acquire_token_on_behalf_of(
+        self,
+        user_assertion: str,
+        scopes: list[str],
+        claims_challenge: str | None = None,
+        forwarded_client_claims: str | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """As :meth:`entraclient.ConfidentialClientApplication.acquire_token_on_behalf_of`."""
+        hit = self._cached_obo_token(
+            user_assertion, scopes, claims_challenge, forwarded_client_claims, kwargs
+        )
+        if hit is not None:
+            return hit
+        return await self._run(
+            self._op_acquire_token_on_behalf_of(
+                user_assertion, scopes, claims_challenge, forwarded_client_claims, kwargs
+            )
+        )
+
+    async def acquire_token_by_user_federated_identity_credential(
+        self,
+        scopes: list[str],
+        assertion: str,
+        username: str | None = None,
+        user_object_id: str | None = None,
+        claims_challenge: str | None = None,
+        forwarded_client_claims: str | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """As :meth:`entraclient.ConfidentialClientApplication.acquire_token_by_user_federated_identity_credential`."""  # noqa: E501
+        return await self._run(
+            self._op_acquire_token_by_user_federated_identity_credential(
+                scopes, assertion, username, user_object_id, claims_challenge,
+                forwarded_client_claims, kwargs,
+            )
+        )  # fmt: skip

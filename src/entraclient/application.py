@@ -113,6 +113,125 @@ class ClientApplication(ClientBase):
         )  # fmt: skip
         return None if flow is None else self._run(flow)
 
+    def initiate_auth_code_flow(
+        self,
+        scopes: list[str],
+        redirect_uri: str | None = None,
+        state: str | None = None,
+        prompt: str | None = None,
+        login_hint: str | None = None,
+        domain_hint: str | None = None,
+        claims_challenge: str | None = None,
+        max_age: int | None = None,
+        response_mode: str | None = None,
+    ) -> dict[str, Any]:
+        """Start a sign-in: the *auth code flow* dict to keep in the user's session.
+
+        Send the user to its ``auth_uri``; when they come back to ``redirect_uri``, pass the
+        dict and the redirect's parameters to :meth:`acquire_token_by_auth_code_flow`. The
+        flow carries a PKCE verifier, a ``state`` and a nonce (OIDC), all checked there.
+
+        Args:
+            scopes: the scopes to consent to, e.g. ``["User.Read"]`` (OpenID scopes added).
+            redirect_uri: where the user comes back to; must be registered for the app.
+            state: your own ``state`` value (a random one otherwise).
+            prompt: ``"login"``, ``"consent"``, ``"select_account"``, ``"none"``...
+            login_hint: the username to suggest; domain_hint: ``"organizations"``, a domain.
+            claims_challenge: a claims challenge from a resource (JSON object string).
+            max_age: how old (seconds) the user's sign-in may be; checked on the id token.
+            response_mode: ``"form_post"`` (recommended) or ``"query"``.
+
+        Raises:
+            ValueError: bad arguments, or the authority's discovery failed.
+        """
+        result = self._run(
+            self._op_initiate_auth_code_flow(
+                scopes, redirect_uri, state, prompt, login_hint, domain_hint, claims_challenge,
+                max_age, response_mode,
+            )
+        )  # fmt: skip
+        self._raise_if_error(result, "initiate_auth_code_flow")
+        return result
+
+    def get_authorization_request_url(
+        self,
+        scopes: list[str],
+        login_hint: str | None = None,
+        state: str | None = None,
+        redirect_uri: str | None = None,
+        response_type: str = "code",
+        prompt: str | None = None,
+        nonce: str | None = None,
+        domain_hint: str | None = None,
+        claims_challenge: str | None = None,
+        **kwargs: Any,
+    ) -> str:
+        """The sign-in URL, for callers who keep ``state`` and ``nonce`` themselves.
+
+        Deprecated in MSAL Python, and here: :meth:`initiate_auth_code_flow` adds PKCE,
+        ``state`` and a nonce and checks them for you.
+        """
+        result = self._run(
+            self._op_get_authorization_request_url(
+                scopes, login_hint, state, redirect_uri, response_type, prompt, nonce,
+                domain_hint, claims_challenge, kwargs,
+            )
+        )  # fmt: skip
+        self._raise_if_error(result, "get_authorization_request_url")
+        return result  # type: ignore[return-value]
+
+    def acquire_token_by_auth_code_flow(
+        self,
+        auth_code_flow: dict[str, Any],
+        auth_response: dict[str, Any],
+        scopes: list[str] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Finish a sign-in: check the redirect against its flow, redeem the code, cache.
+
+        Args:
+            auth_code_flow: the dict :meth:`initiate_auth_code_flow` returned.
+            auth_response: the redirect's query (or form_post) parameters, as a dict.
+            scopes: a subset of the flow's scopes to ask for (default: all of them).
+
+        Returns:
+            The token dict (with ``id_token_claims``); or an error dict: the identity
+            provider's error, ``state_mismatch`` for a redirect that is not this flow's,
+            ``invalid_id_token`` when the id token fails validation. Nothing is cached then.
+        """
+        return self._run(
+            self._op_acquire_token_by_auth_code_flow(auth_code_flow, auth_response, scopes, kwargs)
+        )
+
+    def acquire_token_by_authorization_code(
+        self,
+        code: str,
+        scopes: list[str],
+        redirect_uri: str | None = None,
+        nonce: str | None = None,
+        claims_challenge: str | None = None,
+        forwarded_client_claims: str | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Redeem an authorization code you obtained with :meth:`get_authorization_request_url`.
+
+        ``nonce`` is compared with the id token's as given. Deprecated in MSAL Python, and
+        here: prefer :meth:`acquire_token_by_auth_code_flow`.
+        """
+        return self._run(
+            self._op_acquire_token_by_authorization_code(
+                code, scopes, redirect_uri, nonce, claims_challenge, forwarded_client_claims,
+                kwargs,
+            )
+        )  # fmt: skip
+
+    def acquire_token_by_refresh_token(
+        self, refresh_token: str, scopes: list[str], **kwargs: Any
+    ) -> dict[str, Any]:
+        """Redeem a refresh token obtained elsewhere (migration) and cache the result, so
+        :meth:`get_accounts` and :meth:`acquire_token_silent` work with it afterwards."""
+        return self._run(self._op_acquire_token_by_refresh_token(refresh_token, scopes, kwargs))
+
 
 class ConfidentialClientApplication(ConfidentialBase, ClientApplication):
     """A client that holds a credential: a daemon, a web app or a web API.
@@ -160,3 +279,58 @@ class ConfidentialClientApplication(ConfidentialBase, ClientApplication):
         ``forwarded_client_claims`` stay (as in MSAL Python).
         """
         self._driver.run(self._op_remove_tokens_for_client())
+
+    def acquire_token_on_behalf_of(
+        self,
+        user_assertion: str,
+        scopes: list[str],
+        claims_challenge: str | None = None,
+        forwarded_client_claims: str | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Acquire a token for a downstream API on behalf of the user who called this API.
+
+        Unlike MSAL Python, the cache is read first: tokens are filed under the hash of
+        ``user_assertion``, so the same user calling again with the same token gets a
+        cache hit, and an expired token is renewed with the refresh token obtained with
+        that assertion.
+
+        Args:
+            user_assertion: the bearer token this API received (a JWT).
+            scopes: the downstream API's scopes, e.g. ``["api://downstream/Read"]``.
+            claims_challenge: a claims challenge from the downstream API; bypasses the cache.
+            forwarded_client_claims: a JSON object string merged into ``claims``.
+
+        Returns:
+            A dict with ``access_token`` on success, or ``error`` and ``error_description``
+            (``interaction_required`` with ``claims`` when the user must sign in again).
+        """
+        hit = self._cached_obo_token(
+            user_assertion, scopes, claims_challenge, forwarded_client_claims, kwargs
+        )
+        if hit is not None:
+            return hit
+        return self._run(
+            self._op_acquire_token_on_behalf_of(
+                user_assertion, scopes, claims_challenge, forwarded_client_claims, kwargs
+            )
+        )
+
+    def acquire_token_by_user_federated_identity_credential(
+        self,
+        scopes: list[str],
+        assertion: str,
+        username: str | None = None,
+        user_object_id: str | None = None,
+        claims_challenge: str | None = None,
+        forwarded_client_claims: str | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Exchange a federated identity credential (an agent's instance token) for a token
+        of one user, named by ``username`` or ``user_object_id`` (grant ``user_fic``)."""
+        return self._run(
+            self._op_acquire_token_by_user_federated_identity_credential(
+                scopes, assertion, username, user_object_id, claims_challenge,
+                forwarded_client_claims, kwargs,
+            )
+        )  # fmt: skip

@@ -17,6 +17,7 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from entraclient.authority import AuthorityKind
+from entraclient.cache.records import user_assertion_hash
 from entraclient.cache.schema import ext_cache_key
 from entraclient.cache.token_cache import AccessTokenProbes, TokenCache
 from entraclient.config import (
@@ -37,6 +38,11 @@ from entraclient.credentials import ClientAuthentication, load_client_credential
 from entraclient.errors import FlowError, TransportError
 from entraclient.flows.accounts import find_accounts, forget_account
 from entraclient.flows.aliases import AliasResolver
+from entraclient.flows.auth_code import acquire_token_by_auth_code_flow, redeem_authorization_code
+from entraclient.flows.authorization_request import (
+    authorization_request_url,
+    initiate_auth_code_flow,
+)
 from entraclient.flows.claims import parse_claims_object
 from entraclient.flows.client_credentials import (
     ClientCredentialsRequest,
@@ -46,9 +52,16 @@ from entraclient.flows.client_credentials import (
 )
 from entraclient.flows.context import AppContext
 from entraclient.flows.discovery import EndpointResolver, InstanceDiscovery
+from entraclient.flows.on_behalf_of import (
+    acquire_token_on_behalf_of,
+    cached_obo_result,
+    check_user_assertion,
+)
+from entraclient.flows.refresh_token import acquire_token_by_refresh_token
 from entraclient.flows.regions import RegionalEndpoints
 from entraclient.flows.removal import remove_app_tokens
 from entraclient.flows.silent import acquire_token_silent
+from entraclient.flows.user_fic import acquire_token_by_user_fic
 from entraclient.http.driver import Flow
 from entraclient.http.http_cache import HttpCache
 from entraclient.http.policies import Policy
@@ -57,6 +70,7 @@ from entraclient.region import ATTEMPT_REGION_DISCOVERY, DISABLE_MSAL_FORCE_REGI
 from entraclient.scopes import RESERVED_SCOPES, are_plain_scopes, validate_scopes
 from entraclient.silent_requests import build_silent_request, check_account
 from entraclient.telemetry import Telemetry, new_correlation_id
+from entraclient.user_requests import UserRequestBuilder
 
 __all__ = ["ClientBase", "ConfidentialBase"]
 
@@ -236,6 +250,102 @@ class ClientBase:
     def _alias_resolver(self, alias: str) -> EndpointResolver:
         return EndpointResolver(self.authority.with_host(alias), InstanceDiscovery(enabled=False))
 
+    # -- auth code flow and refresh tokens ------------------------------------------------
+
+    @property
+    def _user_requests(self) -> UserRequestBuilder:
+        return UserRequestBuilder(self.client_id, self.client_capabilities, self.exclude_scopes)
+
+    def _op_initiate_auth_code_flow(
+        self,
+        scopes: object,
+        redirect_uri: object,
+        state: object,
+        prompt: object,
+        login_hint: object,
+        domain_hint: object,
+        claims_challenge: object,
+        max_age: object,
+        response_mode: object,
+    ) -> Flow[dict[str, Any]]:
+        request = self._user_requests.auth_code_flow(
+            scopes, redirect_uri, state, prompt, login_hint, domain_hint, claims_challenge,
+            max_age, response_mode,
+        )  # fmt: skip
+        return initiate_auth_code_flow(self._resolver, request)
+
+    def _op_get_authorization_request_url(
+        self,
+        scopes: object,
+        login_hint: object,
+        state: object,
+        redirect_uri: object,
+        response_type: object,
+        prompt: object,
+        nonce: object,
+        domain_hint: object,
+        claims_challenge: object,
+        extra: dict[str, Any],
+    ) -> Flow[str]:
+        request = self._user_requests.authorization_url(
+            scopes, login_hint, state, redirect_uri, response_type, prompt, nonce, domain_hint,
+            claims_challenge, extra,
+        )  # fmt: skip
+        warnings.warn(
+            "get_authorization_request_url: prefer initiate_auth_code_flow, which adds PKCE, "
+            "state and nonce for you",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return authorization_request_url(self._resolver, request)
+
+    def _op_acquire_token_by_auth_code_flow(
+        self, auth_code_flow: object, auth_response: object, scopes: object, extra: dict[str, Any]
+    ) -> Flow[dict[str, Any]]:
+        state, response, redemption = self._user_requests.flow_redemption(
+            auth_code_flow, auth_response, scopes, extra
+        )
+        return acquire_token_by_auth_code_flow(
+            self._context, self._resolver, state, response, redemption
+        )
+
+    def _op_acquire_token_by_authorization_code(
+        self,
+        code: object,
+        scopes: object,
+        redirect_uri: object,
+        nonce: object,
+        claims_challenge: object,
+        forwarded_client_claims: object,
+        extra: dict[str, Any],
+    ) -> Flow[dict[str, Any]]:
+        request = self._user_requests.code_redemption(
+            code, scopes, redirect_uri, nonce, claims_challenge, forwarded_client_claims, extra
+        )
+        warnings.warn(
+            "acquire_token_by_authorization_code: prefer acquire_token_by_auth_code_flow, "
+            "which checks state, PKCE and nonce for you",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return redeem_authorization_code(self._context, self._resolver, request)
+
+    def _op_acquire_token_by_refresh_token(
+        self, refresh_token: object, scopes: object, extra: dict[str, Any]
+    ) -> Flow[dict[str, Any]]:
+        request = self._user_requests.refresh_token_redemption(refresh_token, scopes, extra)
+        return acquire_token_by_refresh_token(self._context, self._resolver, request)
+
+    @staticmethod
+    def _raise_if_error(result: Any, operation: str) -> None:
+        """Building a sign-in URL needs discovery; if it failed there is no URL to return,
+        so raise (as MSAL Python does at construction) instead of returning a dict."""
+        if isinstance(result, dict) and "error" in result:
+            raise ValueError(
+                f"{operation}: the authority's discovery failed: {result.get('error')}: "
+                f"{result.get('error_description', '')}"
+            )
+
     @staticmethod
     def _without_error(result: dict[str, Any] | None) -> dict[str, Any] | None:
         """``acquire_token_silent``'s answer: ``None`` for an error too."""
@@ -348,3 +458,48 @@ class ConfidentialBase(ClientBase):
 
     def _op_remove_tokens_for_client(self) -> Flow[int]:
         return remove_app_tokens(self._context, self._aliases)
+
+    def _cached_obo_token(
+        self,
+        user_assertion: object,
+        scopes: object,
+        claims_challenge: object,
+        forwarded_client_claims: object,
+        extra: dict[str, Any],
+    ) -> dict[str, Any] | None:
+        """The hot path of a plain on-behalf-of cache hit, without building a flow."""
+        known = self._resolver.known
+        plain = claims_challenge is None and forwarded_client_claims is None and not extra
+        if known is None or not plain or not are_plain_scopes(scopes):
+            return None
+        assertion_hash = user_assertion_hash(check_user_assertion(user_assertion))
+        return cached_obo_result(self._context, known.realm, assertion_hash, tuple(scopes))  # type: ignore[arg-type]
+
+    def _op_acquire_token_on_behalf_of(
+        self,
+        user_assertion: object,
+        scopes: object,
+        claims_challenge: object,
+        forwarded_client_claims: object,
+        extra: dict[str, Any],
+    ) -> Flow[dict[str, Any]]:
+        request = self._user_requests.on_behalf_of(
+            user_assertion, scopes, claims_challenge, forwarded_client_claims, extra
+        )
+        return acquire_token_on_behalf_of(self._context, self._resolver, request)
+
+    def _op_acquire_token_by_user_federated_identity_credential(
+        self,
+        scopes: object,
+        assertion: object,
+        username: object,
+        user_object_id: object,
+        claims_challenge: object,
+        forwarded_client_claims: object,
+        extra: dict[str, Any],
+    ) -> Flow[dict[str, Any]]:
+        request = self._user_requests.user_fic(
+            scopes, assertion, username, user_object_id, claims_challenge,
+            forwarded_client_claims, extra,
+        )  # fmt: skip
+        return acquire_token_by_user_fic(self._context, self._resolver, request)

@@ -12,15 +12,19 @@ names to the emulator — the one thing that differs from production.
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import parse_qsl, urlsplit
 
 from entraclient.cache.schema import AccessTokenRecord
 from entraclient.cache.serializable import SerializableTokenCache
-from entraclient.emulator import Api, App, Emulator, Tenant
+from entraclient.emulator import Api, App, Emulator, Tenant, User
 from entraclient.emulator.faults import INSTANCE_DISCOVERY, OPENID_CONFIGURATION, TOKEN_ENDPOINT
+from entraclient.emulator.user_tokens import USER_TOKEN_LIFETIME
 from entraclient.http.transport import RequestsTransport, SyncTransport, connection_retry_policy
 from entraclient.scopes import wire_scope
 from tests.clocked import ClockedApp
@@ -28,6 +32,11 @@ from tests.faults.catalogue import Healthy
 from tests.flows.scripted import FakeClock
 
 PUBLIC_HOST = "login.microsoftonline.com"
+HEALTHY_LIFETIME = 3599
+"""``Tolerated(HEALTHY_LIFETIME)`` in the catalogue means: the lifetime of a healthy token
+of the stage (:attr:`FlowStage.token_lifetime`), faked or from the emulator itself."""
+REDIRECT_URI = "https://faults.contoso.test/callback"
+USER_SCOPE = "User.Read"
 CUSTOM_INSTANCE = "login.faults.test"
 SUITE_TIMEOUT = (5.0, 1.5)  # (connect, read): short enough for the timeout faults
 
@@ -41,6 +50,8 @@ class SuiteWorld:
     app: App
     api: Api
     secrets: set[str] = field(default_factory=set)
+    user: User | None = None
+    assertion: str = ""
 
     @property
     def scope(self) -> str:
@@ -59,6 +70,8 @@ class SuiteWorld:
 
 class SuiteApp(ClockedApp):
     """A ConfidentialClientApplication over the suite's transport, reading the test clock."""
+
+    pending_sign_in: tuple[dict[str, Any], dict[str, str]] | None = None
 
     def __init__(self, *args: Any, transport: SyncTransport, **kwargs: Any) -> None:
         self.suite_transport = transport
@@ -106,6 +119,7 @@ class FlowStage:
     call: Callable[[SuiteApp, SuiteWorld], dict[str, Any]]
     prepare: Callable[[SuiteApp, SuiteWorld, FakeClock], None] = lambda app, world, clock: None
     falls_back_to_cached_token: bool = False
+    token_lifetime: int = HEALTHY_LIFETIME
 
 
 def _public_authority(world: SuiteWorld) -> str:
@@ -174,6 +188,58 @@ def _discover_then_seed_aging_token(app: SuiteApp, world: SuiteWorld, clock: Fak
     )
 
 
+def _with_user(world: SuiteWorld) -> User:
+    """A user, the app's API and redirect URI, and a user token for that API (once)."""
+    if world.user is None:
+        world.user = world.emu.add_user(world.tenant)
+        api = world.emu.expose_api(world.app)
+        world.emu.add_redirect_uri(world.app, REDIRECT_URI)
+        body = world.emu.issue_user_tokens(world.app, world.user, [f"{api.app_id_uri}/user"])
+        world.assertion = str(body["access_token"])
+        world.secrets.add(world.assertion)
+    return world.user
+
+
+def _healthy_user_token(world: SuiteWorld, now: float) -> Healthy:
+    user = _with_user(world)
+    info = json.dumps({"uid": user.object_id, "utid": world.tenant.id}).encode()
+    body = {
+        "token_type": "Bearer",
+        "scope": f"{USER_SCOPE} openid profile",
+        "expires_in": USER_TOKEN_LIFETIME,
+        "ext_expires_in": USER_TOKEN_LIFETIME,
+        "access_token": world.fake_token(),
+        "client_info": base64.urlsafe_b64encode(info).rstrip(b"=").decode(),
+    }
+    return Healthy(body, "access_token", f"/{world.tenant.id}/oauth2/v2.0/token", now)
+
+
+def _on_behalf_of(app: SuiteApp, world: SuiteWorld) -> dict[str, Any]:
+    return app.acquire_token_on_behalf_of(world.assertion, [USER_SCOPE])
+
+
+def _discover_then_sign_in(app: SuiteApp, world: SuiteWorld, clock: FakeClock) -> None:
+    _discover(app, world, clock)
+    _with_user(world)
+    app.pending_sign_in = None
+
+
+def _redeem_code(app: SuiteApp, world: SuiteWorld) -> dict[str, Any]:
+    """Redeem the pending sign-in's code; a new sign-in once a code was redeemed (so a
+    repeated call sends nothing new while the first attempt failed before the endpoint)."""
+    if app.pending_sign_in is None:
+        flow = app.initiate_auth_code_flow([USER_SCOPE], redirect_uri=REDIRECT_URI)
+        world.emu.sign_in_as(_with_user(world))
+        with world.emu.http_client() as browser:
+            location = browser.get(flow["auth_uri"], allow_redirects=False).headers["location"]
+        app.pending_sign_in = (flow, dict(parse_qsl(urlsplit(location).query)))
+    flow, response = app.pending_sign_in
+    result = app.acquire_token_by_auth_code_flow(flow, response)
+    if "access_token" in result:
+        app.pending_sign_in = None
+    return result
+
+
 STAGES: tuple[FlowStage, ...] = (
     FlowStage(
         name="for_client: openid configuration",
@@ -209,5 +275,25 @@ STAGES: tuple[FlowStage, ...] = (
         call=_for_client,
         prepare=_discover_then_seed_aging_token,
         falls_back_to_cached_token=True,
+    ),
+    FlowStage(
+        name="on_behalf_of: token request",
+        kind="token",
+        fault_path=TOKEN_ENDPOINT,
+        authority=_public_authority,
+        healthy=_healthy_user_token,
+        call=_on_behalf_of,
+        prepare=_discover,
+        token_lifetime=USER_TOKEN_LIFETIME,
+    ),
+    FlowStage(
+        name="auth code: redemption",
+        kind="token",
+        fault_path=TOKEN_ENDPOINT,
+        authority=_public_authority,
+        healthy=_healthy_user_token,
+        call=_redeem_code,
+        prepare=_discover_then_sign_in,
+        token_lifetime=USER_TOKEN_LIFETIME,
     ),
 )

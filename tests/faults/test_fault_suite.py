@@ -27,7 +27,7 @@ from tests.faults.catalogue import (
     Tolerated,
 )
 from tests.faults.conftest import CapturedLogs
-from tests.faults.flows import STAGES, FlowStage, SuiteApp, SuiteWorld, new_app
+from tests.faults.flows import HEALTHY_LIFETIME, STAGES, FlowStage, SuiteApp, SuiteWorld, new_app
 from tests.faults.results import OUTCOMES
 
 CASES = [
@@ -91,12 +91,15 @@ def _check_fallback(outcome: dict[str, Any] | TransportError, seeded: set[str]) 
     return "cached token"
 
 
-def _check_tolerated(app: SuiteApp, outcome: object, expected: Tolerated) -> str:
+def _check_tolerated(app: SuiteApp, stage: FlowStage, outcome: object, expected: Tolerated) -> str:
     assert isinstance(outcome, dict) and "access_token" in outcome, outcome
     (entry,) = [
         e for e in app.token_cache.entries("AccessToken") if e["secret"] == outcome["access_token"]
     ]
-    assert int(entry["expires_on"]) - int(entry["cached_at"]) == expected.expires_in
+    lifetime = expected.expires_in
+    if lifetime == HEALTHY_LIFETIME:
+        lifetime = stage.token_lifetime
+    assert int(entry["expires_on"]) - int(entry["cached_at"]) == lifetime
     return expected.label()
 
 
@@ -136,7 +139,7 @@ def run_case(world: SuiteWorld, stage: FlowStage, fault: FaultCase) -> str:
     outcome = _call(app, stage, world)
 
     if isinstance(fault.expected, Tolerated):
-        label = _check_tolerated(app, outcome, fault.expected)
+        label = _check_tolerated(app, stage, outcome, fault.expected)
     else:
         if stage.falls_back_to_cached_token:
             label = _check_fallback(outcome, seeded)

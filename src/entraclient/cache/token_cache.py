@@ -205,6 +205,13 @@ class TokenCache(MsalTokenCacheMethods):
         found.sort(key=_modification_time, reverse=True)
         return [MappingProxyType(e) for e in found]
 
+    def accounts_of_assertion(self, user_assertion_hash: str) -> list[str]:
+        """The (lower-cased) home account ids holding access tokens obtained on behalf of
+        one incoming assertion, by its hash: usually one. O(buckets of that partition)."""
+        with self._lock:
+            buckets = self._index.buckets_by_partition.get(PartitionKey.obo(user_assertion_hash))
+            return sorted({bucket[0] for bucket in buckets or ()})
+
     def update_refresh_token(self, entry: ReadOnlyEntry, secret: str, now: float) -> None:
         """Replace the secret of the refresh token ``entry`` (rotation), keeping its key."""
         self._replace_refresh_secret(entry, secret, now)

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from entraclient.emulator.adfs import adfs_routes
+from entraclient.emulator.authorize import AuthorizeEndpoint
 from entraclient.emulator.b2c import b2c_routes
 from entraclient.emulator.context import EmulatorContext
 from entraclient.emulator.discovery import DiscoveryEndpoints
@@ -34,6 +35,7 @@ async def _no_such_endpoint(request: Request, exc: Exception) -> Response:
 def _routes(context: EmulatorContext) -> list[Route]:
     discovery = DiscoveryEndpoints(context)
     token = TokenEndpoint(context)
+    authorize = AuthorizeEndpoint(context)
     return [
         *adfs_routes(context),  # before /{tenant}/oauth2/token, which /adfs/... would match
         *imds_routes(context),
@@ -48,6 +50,7 @@ def _routes(context: EmulatorContext) -> list[Route]:
         Route("/{tenant}/discovery/keys", discovery.jwks, methods=["GET"]),
         Route("/{tenant}/oauth2/v2.0/token", token.token, methods=_ANY_METHOD),
         Route("/{tenant}/oauth2/token", token.token, methods=_ANY_METHOD),
+        Route("/{tenant}/oauth2/v2.0/authorize", authorize.authorize, methods=["GET", "POST"]),
     ]
 
 

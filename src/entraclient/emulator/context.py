@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from entraclient.emulator.adfs_farms import AdfsFarms
+from entraclient.emulator.auth_codes import AuthCodeStore
 from entraclient.emulator.directory import Directory
 from entraclient.emulator.faults import FaultPlan
 from entraclient.emulator.hosts import HostSet
@@ -14,6 +15,7 @@ from entraclient.emulator.outages import TokenFaults
 from entraclient.emulator.refresh_tokens import RefreshTokenStore
 from entraclient.emulator.regional import RegionSettings
 from entraclient.emulator.request_log import RequestLog
+from entraclient.emulator.sign_in import SignIns
 from entraclient.emulator.signing import TokenSigner
 from entraclient.emulator.users import AppFamilies, UserDirectory
 
@@ -36,3 +38,5 @@ class EmulatorContext:
     users: UserDirectory = field(default_factory=UserDirectory)
     families: AppFamilies = field(default_factory=AppFamilies)
     refresh_tokens: RefreshTokenStore = field(default_factory=RefreshTokenStore)
+    auth_codes: AuthCodeStore = field(default_factory=AuthCodeStore)
+    sign_ins: SignIns = field(default_factory=SignIns)

@@ -227,16 +227,33 @@ class Emulator:
         secrets: Iterable[str | ClientSecret] | None = None,
         display_name: str = "daemon app",
         client_id: str | None = None,
+        redirect_uris: Iterable[str] = (),
     ) -> App:
         """Register a confidential client app in ``tenant``; ``App.secret`` is its first secret.
 
         Without ``secrets`` it gets one generated secret; pass ``[]`` for an app without any.
+        ``redirect_uris`` are where its sign-ins may come back to (matched exactly).
         """
         given = [new_secret_value()] if secrets is None else list(secrets)
         stored = [s if isinstance(s, ClientSecret) else ClientSecret(s) for s in given]
-        return self._directory.add_app(
+        app = self._directory.add_app(
             tenant, stored, display_name=display_name, client_id=client_id
         )
+        for uri in redirect_uris:
+            self.add_redirect_uri(app, uri)
+        return app
+
+    def add_redirect_uri(self, app: App, uri: str) -> None:
+        """Let ``app``'s sign-ins come back to ``uri`` (compared exactly, as Entra does)."""
+        if not uri.startswith(("https://", "http://localhost", "http://127.0.0.1")):
+            raise ValueError("a redirect URI must be https (or http on localhost/127.0.0.1)")
+        self._context.sign_ins.add_redirect_uri(app.client_id, uri)
+
+    def expose_api(self, app: App, *, app_id_uri: str | None = None) -> Api:
+        """Make ``app`` a web API other apps get user tokens for (``api://{client id}`` by
+        default): the audience a middle-tier API's on-behalf-of assertions must have."""
+        tenant = self._directory.find_tenant(app.tenant_id)
+        return self.add_api(tenant, app_id_uri=app_id_uri, app_id=app.client_id)
 
     def add_secret(
         self, app: App, value: str | None = None, *, expires_at: float | None = None
@@ -337,6 +354,38 @@ class Emulator:
         return issue_user_tokens(
             self._context, grant, parse_user_scopes(list(scopes)), client_info=client_info
         )
+
+    def sign_in_as(self, user: User, *, mfa: bool = False) -> None:
+        """Make the next authorize request sign ``user`` in (no browser needed); ``mfa``:
+        as if the user also passed multi-factor authentication."""
+        self._context.sign_ins.sign_in_as(user, mfa=mfa)
+
+    def clear_sign_ins(self) -> None:
+        """Forget the sign-ins queued by :meth:`sign_in_as` and not yet used."""
+        self._context.sign_ins.clear_pending()
+
+    def require_mfa(self, api: Api) -> str:
+        """Demand MFA for on-behalf-of tokens of ``api`` (a Conditional Access policy): they
+        are refused with ``interaction_required`` and a claims challenge naming the policy,
+        until the user signs in again with that challenge. Returns the policy id."""
+        return self._context.sign_ins.require_mfa(api.app_id)
+
+    def issue_federated_credential(self, app: App, *, lifetime: int = 3600) -> str:
+        """A federated identity credential for ``app`` (as an agent's instance token), for
+        ``acquire_token_by_user_federated_identity_credential``."""
+        now = int(self._context.clock())
+        claims = {
+            "aud": "api://AzureADTokenExchange",
+            "iss": f"https://login.microsoftonline.com/{app.tenant_id}/v2.0",
+            "sub": app.client_id,
+            "azp": app.client_id,
+            "idtyp": "app",
+            "iat": now,
+            "nbf": now,
+            "exp": now + lifetime,
+            "tid": app.tenant_id,
+        }
+        return self._context.signer.sign(claims)
 
     def revoke_refresh_tokens(self, user: User) -> None:
         """Revoke the refresh tokens issued to ``user`` so far (their next use is AADSTS50173)."""

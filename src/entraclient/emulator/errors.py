@@ -244,6 +244,101 @@ class ErrorKind(Enum):
         "tenant or consented to by any user in the tenant. You might have sent your "
         "authentication request to the wrong tenant.",
     )
+    # -- sign-in (authorize endpoint) and user grants ------------------------------------
+    REDIRECT_URI_NOT_REGISTERED = ErrorSpec(
+        "invalid_request",
+        400,
+        50011,
+        "The redirect URI '{redirect_uri}' specified in the request does not match the "
+        "redirect URIs configured for the application '{client_id}'. Make sure the redirect "
+        "URI sent in the request matches one added to your application in the Azure portal.",
+    )
+    UNSUPPORTED_RESPONSE_TYPE = ErrorSpec(
+        "unsupported_response_type",
+        400,
+        700054,
+        "response_type '{response_type}' is not enabled for the application.",
+    )
+    LOGIN_REQUIRED = ErrorSpec(
+        "login_required",
+        400,
+        50058,
+        "A silent sign-in request was sent but no user is signed in.",
+    )
+    CODE_REDEEMED = ErrorSpec(
+        "invalid_grant",
+        400,
+        54005,
+        "OAuth2 Authorization code was already redeemed, please retry with a new valid code "
+        "or use an existing refresh token.",
+    )
+    CODE_EXPIRED = ErrorSpec(
+        "invalid_grant",
+        400,
+        70008,
+        "The provided authorization code or refresh token has expired due to inactivity. "
+        "Send a new interactive authorization request for this user and resource.",
+    )
+    CODE_FOR_OTHER_TENANT = ErrorSpec(
+        "invalid_grant",
+        400,
+        700005,
+        "Provided Authorization Code is intended to use against other tenant, thus rejected.",
+    )
+    CODE_FOR_OTHER_CLIENT = ErrorSpec(
+        "invalid_grant",
+        400,
+        70000,
+        "The provided authorization code was issued to another client ('{issued_to}').",
+    )
+    REDIRECT_URI_MISMATCH = ErrorSpec(
+        "invalid_grant",
+        400,
+        500112,
+        "The reply address '{redirect_uri}' does not match the reply address provided when "
+        "requesting the authorization code.",
+    )
+    PKCE_MISMATCH = ErrorSpec(
+        "invalid_grant",
+        400,
+        501481,
+        "The Code_Verifier does not match the code_challenge supplied in the authorization "
+        "request.",
+    )
+    INVALID_USER_ASSERTION = ErrorSpec(
+        "invalid_grant",
+        400,
+        50013,
+        "Assertion failed signature validation. [Reason - {reason}]",
+    )
+    USER_ASSERTION_EXPIRED = ErrorSpec(
+        "invalid_grant",
+        400,
+        500133,
+        "Assertion is not within its valid time range. Ensure that the access token is not "
+        "expired before using it for user assertion, or request a new token. Current time: "
+        "{now}, expiry time of assertion {expires}.",
+    )
+    ID_TOKEN_AS_ASSERTION = ErrorSpec(
+        "invalid_grant",
+        400,
+        240002,
+        "Input id_token cannot be used as 'urn:ietf:params:oauth:grant-type:jwt-bearer' grant.",
+    )
+    MFA_REQUIRED = ErrorSpec(
+        "interaction_required",
+        400,
+        50076,
+        "Due to a configuration change made by your administrator, or because you moved to a "
+        "new location, you must use multi-factor authentication to access '{resource}'.",
+    )
+    USER_NOT_FOUND = ErrorSpec(
+        "invalid_grant",
+        400,
+        50034,
+        "The user account {user} does not exist in the {tenant} directory. To sign into this "
+        "application, the account must be added to the directory.",
+    )
 
     @property
     def spec(self) -> ErrorSpec:

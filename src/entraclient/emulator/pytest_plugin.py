@@ -32,7 +32,9 @@ def entra_emulator_session() -> Iterator[Emulator]:
 
 @pytest.fixture
 def entra_emulator(entra_emulator_session: Emulator) -> Emulator:
-    """The session's emulator, with an empty request log and no fault armed."""
+    """The session's emulator, with an empty request log, no fault armed and no sign-in
+    queued."""
     entra_emulator_session.clear_log()
     entra_emulator_session.clear_faults()
+    entra_emulator_session.clear_sign_ins()
     return entra_emulator_session

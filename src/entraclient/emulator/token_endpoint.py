@@ -28,8 +28,11 @@ from entraclient.emulator.errors import EntraError, ErrorKind, render_error
 from entraclient.emulator.grants import (
     GrantHandler,
     TokenRequest,
+    authorization_code,
     client_credentials,
+    on_behalf_of,
     refresh_token,
+    user_fic,
 )
 from entraclient.emulator.regional import check_regional_request
 from entraclient.emulator.web import (
@@ -45,6 +48,9 @@ __all__ = ["GRANT_HANDLERS", "TokenEndpoint"]
 GRANT_HANDLERS: dict[str, GrantHandler] = {
     client_credentials.GRANT_TYPE: client_credentials.grant_client_credentials,
     refresh_token.GRANT_TYPE: refresh_token.grant_refresh_token,
+    authorization_code.GRANT_TYPE: authorization_code.grant_authorization_code,
+    on_behalf_of.GRANT_TYPE: on_behalf_of.grant_on_behalf_of,
+    user_fic.GRANT_TYPE: user_fic.grant_user_fic,
 }
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"

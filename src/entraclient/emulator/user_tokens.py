@@ -31,6 +31,7 @@ __all__ = [
     "USER_TOKEN_LIFETIME",
     "DelegatedScopes",
     "UserGrant",
+    "client_info_of",
     "issue_user_tokens",
     "parse_user_scopes",
 ]
@@ -80,6 +81,11 @@ def _client_info(oid: str, tid: str) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def client_info_of(user: User, tenant_id: str) -> str:
+    """The ``client_info`` Entra returns for ``user`` signing in to ``tenant_id``."""
+    return _client_info(user.object_id, tenant_id)
+
+
 def _pairwise_subject(oid: str, client_id: str) -> str:
     digest = hashlib.sha256(f"{oid}:{client_id}".encode()).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()[:43]
@@ -87,13 +93,15 @@ def _pairwise_subject(oid: str, client_id: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class UserGrant:
-    """Who gets tokens, for which app, through which host."""
+    """Who gets tokens, for which app, through which host; how and when the user signed in."""
 
     app: App
     user: User
     tenant: Tenant
     host: str
     now: float
+    mfa: bool = False
+    auth_time: float | None = None
 
 
 def _access_token_claims(grant: UserGrant, api: Api, scopes: DelegatedScopes) -> dict[str, object]:
@@ -108,6 +116,7 @@ def _access_token_claims(grant: UserGrant, api: Api, scopes: DelegatedScopes) ->
         "azp": grant.app.client_id,
         "azpacr": "1",
         "idtyp": "user",
+        "amr": ["pwd", "mfa"] if grant.mfa else ["pwd"],
         "name": grant.user.display_name,
         "oid": grant.user.object_id,
         "preferred_username": grant.user.username,
@@ -135,6 +144,8 @@ def _id_token_claims(grant: UserGrant, nonce: str | None) -> dict[str, object]:
     }
     if nonce is not None:
         claims["nonce"] = nonce
+    if grant.auth_time is not None:
+        claims["auth_time"] = int(grant.auth_time)
     return claims
 
 

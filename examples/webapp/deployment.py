@@ -1,0 +1,80 @@
+"""The sample's apps registered in an emulator and served on loopback ports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from entraclient.aio import AsyncConfidentialClientApplication
+from entraclient.emulator import Api, Emulator, Tenant, User
+from examples.webapp.orders_api import ApiSettings, build_orders_api
+from examples.webapp.serving import LoopbackServer
+from examples.webapp.webapp import WebAppSettings, build_web_app
+
+DOWNSTREAM_SCOPE = "api://contoso-inventory/Inventory.Read"
+
+
+@dataclass
+class Deployment:
+    """The running sample: the web app's and the API's URLs, and who may sign in."""
+
+    emulator: Emulator
+    tenant: Tenant
+    user: User
+    orders_api: Api
+    downstream_api: Api
+    web_url: str
+    api_url: str
+    servers: tuple[LoopbackServer, LoopbackServer]
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+
+def deploy(emu: Emulator) -> Deployment:
+    """Register a tenant, the web app, the Orders API, a downstream API and a user; serve."""
+    tenant = emu.add_tenant()
+    user = emu.add_user(tenant, f"alice@{tenant.domain}", display_name="Alice")
+    web_server, api_server = LoopbackServer(), LoopbackServer()
+    redirect_uri = f"{web_server.url}/auth/callback"
+    web = emu.add_app(tenant, display_name="sample web app", redirect_uris=[redirect_uri])
+    api_app = emu.add_app(tenant, display_name="sample orders API")
+    orders_api = emu.expose_api(api_app, app_id_uri="api://contoso-orders")
+    downstream_api = emu.add_api(tenant, app_id_uri=DOWNSTREAM_SCOPE.rsplit("/", 1)[0])
+    authority = f"https://login.microsoftonline.com/{tenant.domain}"
+    with emu.http_client() as http:
+        jwks = http.get(f"https://login.microsoftonline.com/{tenant.id}/discovery/v2.0/keys").json()
+    api_server.start(
+        build_orders_api(
+            AsyncConfidentialClientApplication(
+                api_app.client_id, client_credential=api_app.secret, authority=authority,
+                http_client=emu.async_http_client(),
+            ),
+            ApiSettings(
+                audience=orders_api.app_id_uri,
+                issuer=f"https://login.microsoftonline.com/{tenant.id}/v2.0",
+                jwks=jwks,
+                downstream_scope=DOWNSTREAM_SCOPE,
+            ),
+        )
+    )  # fmt: skip
+    web_server.start(
+        build_web_app(
+            AsyncConfidentialClientApplication(
+                web.client_id, client_credential=web.secret, authority=authority,
+                http_client=emu.async_http_client(),
+            ),
+            WebAppSettings(
+                redirect_uri=redirect_uri,
+                orders_url=f"{api_server.url}/orders",
+                orders_scope=f"{orders_api.app_id_uri}/Orders.Read",
+            ),
+            httpx.AsyncClient(trust_env=False),
+        )
+    )  # fmt: skip
+    servers = (web_server, api_server)
+    return Deployment(
+        emu, tenant, user, orders_api, downstream_api, web_server.url, api_server.url, servers
+    )
