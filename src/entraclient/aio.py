@@ -22,7 +22,8 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from entraclient.errors import FlowError, TransportError
-from entraclient.facade import ClientBase, ConfidentialBase
+from entraclient.facade import ClientBase
+from entraclient.facade_confidential import ConfidentialBase
 from entraclient.http.async_driver import AsyncDriver
 from entraclient.http.async_transport import HttpxTransport
 from entraclient.http.correlation import CorrelationRecorder

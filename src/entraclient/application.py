@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from entraclient.errors import FlowError, TransportError
-from entraclient.facade import ClientBase, ConfidentialBase
+from entraclient.facade import ClientBase
+from entraclient.facade_confidential import ConfidentialBase
 from entraclient.http.correlation import CorrelationRecorder
 from entraclient.http.driver import Flow, SyncDriver
 from entraclient.http.policies import PolicyTransport
