@@ -29,6 +29,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src
+	$(BIN)/mypy --strict $(filter-out src,$(LINT_PATHS))
 
 # The oidc-provider interop test needs Node.js; without node it is skipped (-rs prints why).
 interop:

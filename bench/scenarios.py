@@ -9,6 +9,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from bench.doubles import CannedIdentityProvider
@@ -72,7 +73,7 @@ def _msal_miss(app: Any, size: int, settings: Settings, fit: list[tuple[int, flo
     ops = int(settings.msal_budget_seconds / max(trial, 1e-6))
     if ops < 9:
         samples = [trial] + [
-            once(lambda i=i: app.acquire_token_for_client([f"api://m-{size}-{i}/.default"]))
+            once(partial(app.acquire_token_for_client, [f"api://m-{size}-{i}/.default"]))
             for i in range(2)
         ]
         measured = statistics.median(samples)
@@ -127,6 +128,7 @@ def _time_partition(library: Library, state: str, size: int, hits: list[list[lis
     _check_hit(app, hits[0][0])
     with frozen_heap():
         hit = per_op(hits, app.acquire_token_for_client)
+        miss: float | None
         if library is OURS:
             miss = per_op(_miss_batches(settings.repeats, settings.miss_batch, "o"),
                           app.acquire_token_for_client)  # fmt: skip
@@ -183,7 +185,7 @@ def serialization_rows(settings: Settings) -> list[Row]:
     for library in (OURS, MSAL):
         cache = library.new_cache(state)
         write = best_of(3, cache.serialize)
-        read = best_of(3, lambda c=cache: c.deserialize(state))
+        read = best_of(3, partial(cache.deserialize, state))
         figures[library.name] = (write, read)
         del cache
         gc.collect()
@@ -200,7 +202,7 @@ def memory_rows(settings: Settings) -> list[Row]:
     state = one_partition(size, int(time.time()))
     figures: dict[str, float] = {}
     for library in (OURS, MSAL):
-        cache, allocated = allocated_by(lambda lib=library: lib.new_cache(state))
+        cache, allocated = allocated_by(partial(library.new_cache, state))
         assert library.entries(cache) == size
         figures[library.name] = allocated / size
         del cache

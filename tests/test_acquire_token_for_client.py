@@ -414,4 +414,4 @@ def test_force_refresh_and_unknown_arguments_are_refused(
     with pytest.raises(TypeError, match="unexpected"):
         app.acquire_token_for_client([daemon.api.default_scope], colour="red")
     with pytest.raises(TypeError, match="fmi_path"):
-        app.acquire_token_for_client([daemon.api.default_scope], fmi_path=3)
+        app.acquire_token_for_client([daemon.api.default_scope], fmi_path=3)  # type: ignore[arg-type]

@@ -51,7 +51,7 @@ def _sign(credential: SignedAssertion, now: float = NOW, endpoint: str = ENDPOIN
 def _decode(assertion: str, leaf: Issued, algorithm: str) -> dict[str, Any]:
     claims: dict[str, Any] = jwt.decode(
         assertion,
-        key=leaf.cert.public_key(),
+        key=leaf.cert.public_key(),  # type: ignore[arg-type]  # an RSA key, PyJWT wants it typed
         algorithms=[algorithm],
         audience=ENDPOINT,
         options={"verify_exp": False, "verify_iat": False},

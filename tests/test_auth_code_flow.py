@@ -34,7 +34,7 @@ def world(entra_emulator: Emulator) -> World:
 
 
 def _cached(app: ConfidentialClientApplication) -> int:
-    return len(app.token_cache)  # type: ignore[arg-type]
+    return len(app.token_cache)
 
 
 @pytest.mark.parametrize(

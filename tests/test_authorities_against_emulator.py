@@ -183,7 +183,7 @@ def test_unknown_host_is_refused_before_any_credential_is_sent(
         "authorization_endpoint": f"https://{host}/{daemon.tenant.domain}/oauth2/v2.0/authorize",
         "api-version": "1.0",
     }
-    assert client.carried(daemon.app.secret) == []
+    assert client.carried(str(daemon.app.secret)) == []
     assert _paths(entra_emulator) == [
         ("GET", "login.microsoftonline.com", "/common/discovery/instance")
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from entraclient import ConfidentialClientApplication
@@ -156,7 +158,7 @@ def test_adfs_on_a_ciam_host_is_ciam() -> None:
     ],
 )
 def test_malformed_authorities_fail_at_construction(
-    arguments: dict[str, str], message: str
+    arguments: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
         ConfidentialClientApplication("cid", client_credential="s", **arguments)

@@ -217,7 +217,7 @@ def test_forged_assertion_is_refused_and_nothing_cached(world: World) -> None:
         f"{header}.{forged_payload}.c2lnbmF0dXJl", [DOWNSTREAM_SCOPE]
     )
     assert _error_of(result) == ("invalid_grant", [50013])
-    assert len(middle.token_cache) == 0  # type: ignore[arg-type]
+    assert len(middle.token_cache) == 0
 
 
 def test_expired_assertion_without_a_refresh_token_is_invalid_grant(

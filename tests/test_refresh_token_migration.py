@@ -44,7 +44,7 @@ def test_refused_refresh_token_caches_nothing(world: World) -> None:
     web = world.web_app()
     result = web.acquire_token_by_refresh_token(str(legacy["refresh_token"]), ["User.Read"])
     assert (result["error"], result["error_codes"]) == ("invalid_grant", [50173])
-    assert len(web.token_cache) == 0  # type: ignore[arg-type]
+    assert len(web.token_cache) == 0
     unknown = web.acquire_token_by_refresh_token("not-a-refresh-token", ["User.Read"])
     assert unknown["error"] == "invalid_grant"
 

@@ -49,7 +49,7 @@ def test_refusals(world: World) -> None:
         ["User.Read"], mine, username="nobody@contoso.test"
     )
     assert (nobody["error"], nobody["error_codes"]) == ("invalid_grant", [50034])
-    assert len(agent.token_cache) == 0  # type: ignore[arg-type]
+    assert len(agent.token_cache) == 0
 
 
 def test_expired_credential(entra_emulator: Emulator) -> None:

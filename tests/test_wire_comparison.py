@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -236,7 +237,7 @@ def test_pre_signed_assertion_and_callable(
         compare(*run_both(entra_emulator, daemon, {"client_assertion": static}))
     contexts: list[Any] = []
     compare(*run_both(entra_emulator, daemon,
-                      {"client_assertion": lambda ctx: contexts.append(ctx) or make()},
+                      {"client_assertion": lambda ctx: _noted(contexts, ctx, make)},
                       call={"fmi_path": "Agents/W"}))  # fmt: skip
     assert contexts[0] == contexts[1]
     assert contexts[0]["fmi_path"] == "Agents/W"
@@ -251,3 +252,8 @@ def test_claims_capabilities_and_forwarded_claims(entra_emulator: Emulator, daem
                       call={"forwarded_client_claims": forwarded, "fmi_path": "A/B"}))  # fmt: skip
     compare(*run_both(entra_emulator, daemon, daemon.app.secret,
                       call={"forwarded_client_claims": forwarded}))  # fmt: skip
+
+
+def _noted(contexts: list[Any], context: Any, make: Callable[[], str]) -> str:
+    contexts.append(context)
+    return make()

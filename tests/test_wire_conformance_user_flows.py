@@ -101,12 +101,13 @@ def test_refresh_token_migration(world: World) -> None:
 def test_user_fic(world: World) -> None:
     credential = world.emu.issue_federated_credential(world.middle)
     for who in ({"username": world.alice.username}, {"user_object_id": world.alice.object_id}):
-        _same(
-            world,
-            lambda app, who=who: app.acquire_token_by_user_federated_identity_credential(
+
+        def exchange(app: Any, who: dict[str, str] = who) -> Any:
+            return app.acquire_token_by_user_federated_identity_credential(
                 ["User.Read"], credential, **who
-            ),
-        )
+            )
+
+        _same(world, exchange)
 
 
 def test_authorization_code_without_pkce(world: World) -> None:

@@ -19,7 +19,8 @@ from examples.webapp.deployment import Deployment, deploy
 class _Form(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
-        self.action, self.fields = "", {}
+        self.action = ""
+        self.fields: dict[str, str] = {}
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         named = dict(attrs)

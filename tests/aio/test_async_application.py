@@ -91,7 +91,7 @@ def test_errors_come_back_as_dicts_and_bad_arguments_raise(entra_emulator: Emula
     sample = entra_emulator.sample
     result = run(scenario)
     assert result["error"] == "invalid_client"
-    assert sample.app.secret not in repr(result)
+    assert str(sample.app.secret) not in repr(result)
 
 
 def test_remove_tokens_for_client(entra_emulator: Emulator) -> None:

@@ -159,7 +159,7 @@ class CacheMachine(RuleBasedStateMachine):
             e for e in self.cache.entries("AccessToken")
             if e["environment"] == ENVS[0] and not e.get("user_assertion_hash")
         ]  # fmt: skip
-        if existing and data.draw(st.booleans()):
+        if existing and data.draw(st.booleans()):  # type: ignore[arg-type]
             aimed = data.draw(st.sampled_from(existing))
             home, client, realm = aimed["home_account_id"], aimed["client_id"], aimed["realm"]
             own = aimed["target"].split()

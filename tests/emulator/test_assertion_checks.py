@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -76,11 +77,12 @@ def code_of(failure: pytest.ExceptionInfo[EntraError]) -> int:
 )
 def test_clock_skew_edges(world: World,
                           claims: dict[str, float], accepted: bool) -> None:  # fmt: skip
+    overrides: dict[str, Any] = dict(claims)
     if accepted:
-        verify(world, **claims)
+        verify(world, **overrides)
     else:
         with pytest.raises(EntraError) as failure:
-            verify(world, **claims)
+            verify(world, **overrides)
         assert code_of(failure) == 700024
 
 
