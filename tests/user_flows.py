@@ -4,7 +4,6 @@ middle-tier API it calls, and a downstream API the middle tier calls on the user
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -12,6 +11,7 @@ import requests
 
 from entraclient import ConfidentialClientApplication, SerializableTokenCache
 from entraclient.emulator import Api, App, Emulator, Tenant, User
+from entraclient.emulator.form_post import read_form_post
 from tests.clocked import ClockedApp
 from tests.flows.scripted import FakeClock
 
@@ -97,22 +97,6 @@ def sign_in(world: World, app: ConfidentialClientApplication, scopes: list[str],
     return flow, redirect_parameters(visit(world.emu, flow["auth_uri"]))
 
 
-class _FormReader(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.action = ""
-        self.fields: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        named = dict(attrs)
-        if tag == "form":
-            self.action = named.get("action") or ""
-        elif tag == "input" and named.get("type") == "hidden":
-            self.fields[named.get("name") or ""] = named.get("value") or ""
-
-
 def form_post(page: str) -> tuple[str, dict[str, str]]:
     """The action and hidden fields of a ``response_mode=form_post`` page."""
-    reader = _FormReader()
-    reader.feed(page)
-    return reader.action, reader.fields
+    return read_form_post(page)

@@ -8,26 +8,11 @@ its cache.
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
-
 import requests
 
 from entraclient.emulator import Emulator
+from entraclient.emulator.form_post import read_form_post
 from examples.webapp.deployment import Deployment, deploy
-
-
-class _Form(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.action = ""
-        self.fields: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        named = dict(attrs)
-        if tag == "form":
-            self.action = named.get("action") or ""
-        elif tag == "input" and named.get("type") == "hidden":
-            self.fields[named.get("name") or ""] = named.get("value") or ""
 
 
 def browser_for(emu: Emulator) -> requests.Session:
@@ -40,9 +25,8 @@ def browser_for(emu: Emulator) -> requests.Session:
 def sign_in(browser: requests.Session, sample: Deployment) -> requests.Response:
     """What a browser does: /login, the authorize page (form_post), the callback, home."""
     start = browser.get(f"{sample.web_url}/login", params={"username": sample.user.username})
-    form = _Form()
-    form.feed(start.text)  # the emulator's self-submitting form_post page
-    return browser.post(form.action, data=form.fields)
+    action, fields = read_form_post(start.text)  # the emulator's self-submitting page
+    return browser.post(action, data=fields)
 
 
 def main() -> None:
