@@ -51,12 +51,13 @@ class AsyncClientApplication(ClientBase):
         """Drive ``flow``; a flow failure becomes its error dict here and nowhere else."""
         recorder = CorrelationRecorder()
         try:
-            return await self._driver.run(recorder.watch(flow))
+            result = await self._driver.run(recorder.watch(flow))
         except FlowError as failure:
             return self._error_result(failure, recorder.correlation_id)
         except TransportError as failure:
             self._log_transport_failure(failure)
             raise
+        return self._correlated(result, recorder.correlation_id)
 
     async def get_accounts(self, username: str | None = None) -> list[dict[str, Any]]:
         """As :meth:`entraclient.ClientApplication.get_accounts`."""

@@ -44,12 +44,13 @@ class ClientApplication(ClientBase):
         """Drive ``flow``; a flow failure becomes its error dict here and nowhere else."""
         recorder = CorrelationRecorder()
         try:
-            return self._driver.run(recorder.watch(flow))
+            result = self._driver.run(recorder.watch(flow))
         except FlowError as failure:
             return self._error_result(failure, recorder.correlation_id)
         except TransportError as failure:
             self._log_transport_failure(failure)
             raise
+        return self._correlated(result, recorder.correlation_id)
 
     def get_accounts(self, username: str | None = None) -> list[dict[str, Any]]:
         """The accounts signed in to this app's cloud, as ``acquire_token_silent`` takes them.

@@ -14,7 +14,7 @@ import os
 import time
 import warnings
 from collections.abc import Mapping, MutableMapping
-from typing import Any
+from typing import Any, TypeVar
 
 from entraclient.authority import AuthorityKind
 from entraclient.cache.token_cache import TokenCache
@@ -58,6 +58,7 @@ from entraclient.user_requests import UserRequestBuilder
 __all__ = ["ClientBase"]
 
 logger = logging.getLogger("entraclient.application")
+T = TypeVar("T")
 
 
 class ClientBase:
@@ -175,6 +176,14 @@ class ClientBase:
             Throttling(self._throttle_state, pii_logging=self.enable_pii_log),
             HttpCache(store, self._now),
         ]
+
+    @staticmethod
+    def _correlated(result: T, correlation_id: str | None) -> T:
+        """``result``; an error dict a flow returned (rather than raised) gets the call's
+        ``correlation_id`` too, as every error dict does."""
+        if correlation_id and isinstance(result, dict) and "error" in result:
+            result.setdefault("correlation_id", correlation_id)
+        return result
 
     def _error_result(self, failure: FlowError, correlation_id: str | None) -> dict[str, Any]:
         """The error dict a failed flow returns to the caller, logged without secrets."""

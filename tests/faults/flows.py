@@ -2,8 +2,8 @@
 
 A :class:`FlowStage` says how to build an application for it, what to do before the fault
 (warm-up, seeding the cache), which endpoint the fault hits, what that endpoint answers when
-healthy, and how to call the flow. A new flow (silent refresh, on-behalf-of, auth code) is
-one more entry in :data:`STAGES`; the suite runs every fault of the catalogue against it.
+healthy, and how to call the flow. A new flow is one more entry in :data:`STAGES`; the suite
+runs every fault of the catalogue against it.
 
 Every application here uses the production :class:`RequestsTransport` (its retry policy, its
 ``timeout`` and body handling), over a session whose adapter routes the real Entra host
@@ -240,6 +240,35 @@ def _redeem_code(app: SuiteApp, world: SuiteWorld) -> dict[str, Any]:
     return result
 
 
+def _discover_then_cache_user_tokens(app: SuiteApp, world: SuiteWorld, clock: FakeClock) -> None:
+    """A signed-in user in the app's cache, as the auth code flow leaves one."""
+    _discover(app, world, clock)
+    user = _with_user(world)
+    response = world.emu.issue_user_tokens(
+        world.app, user, [USER_SCOPE, "openid", "profile", "offline_access"]
+    )
+    world.remember(response)
+    app.token_cache.add(
+        {
+            "client_id": app.client_id,
+            "scope": str(response["scope"]).split(),
+            "token_endpoint": f"https://{PUBLIC_HOST}/{world.tenant.id}/oauth2/v2.0/token",
+            "grant_type": "authorization_code",
+            "response": response,
+        }
+    )
+    # A refresh that fails under the app's host looks for refresh tokens under its aliases:
+    # fetch the alias metadata now (into http_cache), as a running app would have done.
+    app.remove_tokens_for_client()
+
+
+def _silent_refresh(app: SuiteApp, world: SuiteWorld) -> dict[str, Any]:
+    (account,) = app.get_accounts()
+    result = app.acquire_token_silent_with_error([USER_SCOPE], account, force_refresh=True)
+    assert result is not None, "an account with a refresh token never answers None"
+    return result
+
+
 STAGES: tuple[FlowStage, ...] = (
     FlowStage(
         name="for_client: openid configuration",
@@ -294,6 +323,16 @@ STAGES: tuple[FlowStage, ...] = (
         healthy=_healthy_user_token,
         call=_redeem_code,
         prepare=_discover_then_sign_in,
+        token_lifetime=USER_TOKEN_LIFETIME,
+    ),
+    FlowStage(
+        name="silent: refresh of a user token",
+        kind="token",
+        fault_path=TOKEN_ENDPOINT,
+        authority=_public_authority,
+        healthy=_healthy_user_token,
+        call=_silent_refresh,
+        prepare=_discover_then_cache_user_tokens,
         token_lifetime=USER_TOKEN_LIFETIME,
     ),
 )
