@@ -7,28 +7,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from entraclient.cache.schema import AccessTokenRecord, access_token_key
+from entraclient.cache.schema import access_token_key
 from entraclient.cache.token_cache import AccessTokenProbes, AccessTokenQuery, TokenCache
+from tests.cache.factories import NOW, app_token
 
-NOW = 1_800_000_000
-
-
-def _record(target: str, *, client: str = "c", realm: str = "t", secret: str = "s",
-            expires_in: int = 3600, env: str = "login.microsoftonline.com",
-            ext: str | None = None) -> AccessTokenRecord:  # fmt: skip
-    return AccessTokenRecord(
-        secret=secret,
-        home_account_id=None,
-        environment=env,
-        client_id=client,
-        realm=realm,
-        target=target,
-        token_type="Bearer",
-        cached_at=NOW,
-        expires_on=NOW + expires_in,
-        extended_expires_on=NOW + expires_in,
-        ext_cache_key=ext,
-    )
+_record = app_token  # the shared factory: a token of app c in tenant t
 
 
 def _query(
