@@ -13,7 +13,6 @@ from entraclient.http.driver import SyncDriver
 from entraclient.http.policies import PolicyTransport
 from entraclient.http.transport import HttpClientTransport, SyncTransport
 from entraclient.managed_identity.core import ManagedIdentityCore
-from entraclient.managed_identity.pinning import pinned_transport
 from entraclient.managed_identity.sources import HostEnvironment
 from entraclient.managed_identity.throttling import IdentityHostThrottling
 
@@ -75,6 +74,8 @@ class ManagedIdentityClient:
         with self._lock:
             driver = self._pinned.get(host.server_thumbprint)
             if driver is None:
+                from entraclient.managed_identity.pinning import pinned_transport  # requests
+
                 transport = pinned_transport(host.server_thumbprint)
                 driver = self._pinned[host.server_thumbprint] = self._driver_over(transport)
             return driver
