@@ -114,6 +114,7 @@ class Backend:
     error_style: str  # "oauth", "status_message" or "service_fabric"
     body: Body
     needs_metadata_header: bool = False
+    refused_selectors: tuple[str, ...] = ()  # query parameters this host does not take
 
 
 BACKENDS: dict[str, Backend] = {
@@ -154,6 +155,7 @@ BACKENDS: dict[str, Backend] = {
         {"clientid": "client_id", "client_id": "client_id"},
         "status_message",
         _machine_learning_body,
+        refused_selectors=("object_id", "msi_res_id", "mi_res_id"),
     ),
     "service_fabric": Backend(
         "service_fabric",
@@ -189,6 +191,8 @@ _ERRORS: dict[str, tuple[int, str, str, str]] = {
                  "Required query variable 'resource' is missing"),
     "selectors": (400, "invalid_request", "BadRequest",
                   "Only one of client_id, object_id and the resource id may be given."),
+    "selector_kind": (400, "invalid_request", "BadRequest",
+                      "This host selects a user-assigned identity by its client id only."),
     "identity": (400, "invalid_request", "ManagedIdentityNotFound", "Identity not found"),
     "unknown_resource": (400, "invalid_resource", "InvalidResource",
                          "AADSTS500011: The resource principal named {resource} was not "
@@ -288,6 +292,8 @@ class ManagedIdentityEndpoint:
         if self._backend.kind == "service_fabric":  # configured in the cluster, not per call
             chosen = self._context.identity_hosts.service_fabric_identity
             return chosen or registry.system_assigned
+        if any(request.query_params.get(name) for name in self._backend.refused_selectors):
+            raise _Refusal("selector_kind")
         given = [
             (kind, request.query_params[name])
             for name, kind in self._backend.selectors.items()

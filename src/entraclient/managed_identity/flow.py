@@ -121,6 +121,8 @@ def _obtain(
 
     response = yield build()
     if request.host.source == "azure_arc":
+        if response.status_code >= 400 and response.status_code != 401:
+            read_token("azure_arc", response, context.clock())  # raises the error it carries
         if response.status_code != 401:
             description = f"Azure Arc answered HTTP {response.status_code} instead of a challenge"
             raise ServiceError(
