@@ -247,9 +247,8 @@ def test_arc_refuses_large_files_directories_and_bad_challenges(tmp_path: Any) -
 
 def test_arc_on_an_unknown_platform(monkeypatch: pytest.MonkeyPatch) -> None:
     from entraclient.managed_identity import ArcPlatformNotSupportedError
-    from entraclient.managed_identity import arc
 
-    monkeypatch.setattr(arc.sys, "platform", "plan9")
+    monkeypatch.setattr("sys.platform", "plan9")
     with pytest.raises(ArcPlatformNotSupportedError):
         ArcKeyFiles().read("Basic realm=/x/a.key")
 

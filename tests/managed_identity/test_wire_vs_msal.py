@@ -36,7 +36,7 @@ def _shape(request: LoggedRequest) -> tuple[Any, ...]:
 
 def _identities(emu: Emulator, kind: str) -> list[tuple[Any, Any]]:
     identity = emu.add_managed_identity()
-    pairs = [(msal.SystemAssignedManagedIdentity(), None)]
+    pairs: list[tuple[Any, tuple[str, str] | None]] = [(msal.SystemAssignedManagedIdentity(), None)]
     ids = ["client_id"] if kind == "machine_learning" else ["client_id", "object_id", "resource_id"]
     for id_kind in ids:
         value = identity.selector(id_kind)
