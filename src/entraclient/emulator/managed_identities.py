@@ -13,10 +13,12 @@ Invariants:
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
 import threading
 import uuid
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -223,6 +225,22 @@ class ManagedIdentityEnvironment:
     env: dict[str, str] = field(repr=False)
     challenge_file: Path | None = None
     key_directory: Path | None = None
+
+    @contextlib.contextmanager
+    def applied(self, environ: MutableMapping[str, str] | None = None) -> Iterator[None]:
+        """Within the block, ``environ`` (``os.environ`` by default) is this host's; the
+        variables as they were come back afterwards."""
+        target = os.environ if environ is None else environ
+        saved = {name: target.get(name) for name in MANAGED_IDENTITY_VARIABLES}
+        self.apply(target)
+        try:
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    target.pop(name, None)
+                else:
+                    target[name] = value
 
     def apply(self, environ: MutableMapping[str, str]) -> None:
         """Set these variables in ``environ`` and remove the other managed identity ones."""
