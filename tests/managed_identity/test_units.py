@@ -295,3 +295,20 @@ def test_a_token_within_five_minutes_of_expiry_is_not_used() -> None:
     clock.advance(7200 - 299)
     again, sent = _ask(_context(clock, cache))
     assert again["token_source"] == "identity_provider" and len(sent) == 1
+
+
+def _ask_once(body: dict[str, Any]) -> dict[str, Any]:
+    context = _context(FakeClock(NOW), TokenCache())
+    request = ManagedIdentityRequest("https://r", HOSTS["vm"], "corr")
+    result, _ = drive(
+        acquire_managed_identity_token(context, request), lambda _: json_response(body)
+    )
+    return result
+
+
+def test_the_hosts_refresh_in_wins_and_short_tokens_get_none() -> None:
+    told = _ask_once({"access_token": "t", "expires_in": 86400, "refresh_in": 100})
+    assert told["refresh_in"] == 100 and told["refresh_on"] == int(NOW) + 100
+    short = _ask_once({"access_token": "t", "expires_in": 3600})
+    assert "refresh_in" not in short and "refresh_on" not in short
+    assert short["expires_in"] == 3600 and short["token_source"] == "identity_provider"
