@@ -67,6 +67,7 @@ class AsyncManagedIdentityClient:
             client_capabilities=client_capabilities,
             arc_key_directory=arc_key_directory,
         )
+        self._transports: list[AsyncPolicyTransport] = []
         self._driver = self._driver_over(HttpxTransport(client=http_client))
         self._pinned: dict[str, AsyncDriver] = {}
 
@@ -82,9 +83,7 @@ class AsyncManagedIdentityClient:
 
     async def aclose(self) -> None:
         """Close the transports this client opened."""
-        for driver in (self._driver, *self._pinned.values()):
-            transport = driver.transport
-            assert isinstance(transport, AsyncPolicyTransport)
+        for transport in self._transports:
             await transport.aclose()
 
     async def __aenter__(self) -> AsyncManagedIdentityClient:
@@ -100,7 +99,9 @@ class AsyncManagedIdentityClient:
 
     def _driver_over(self, transport: AsyncTransport) -> AsyncDriver:
         throttling = IdentityHostThrottling(self._core.throttle)
-        return AsyncDriver(AsyncPolicyTransport(transport, [throttling]))
+        policed = AsyncPolicyTransport(transport, [throttling])
+        self._transports.append(policed)
+        return AsyncDriver(policed)
 
     def _driver_for(self, host: HostEnvironment) -> AsyncDriver:
         thumbprint = host.server_thumbprint

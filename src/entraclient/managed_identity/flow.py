@@ -28,6 +28,7 @@ from entraclient.cache.token_cache import AccessTokenQuery, TokenCache
 from entraclient.errors import FlowError, ServiceError, TransportError
 from entraclient.flows.results import from_cache, is_aging
 from entraclient.http.driver import Flow
+from entraclient.http.messages import HttpRequest
 from entraclient.managed_identity.backends import IssuedToken, read_token, token_request
 from entraclient.managed_identity.identities import IdentitySelector, ManagedIdentityError
 from entraclient.managed_identity.sources import HostEnvironment
@@ -108,7 +109,7 @@ def acquire_managed_identity_token(
 def _obtain(
     context: IdentityContext, request: ManagedIdentityRequest, to_replace: str | None
 ) -> Flow[IssuedToken]:
-    def build(authorization: str | None = None) -> Any:
+    def build(authorization: str | None = None) -> HttpRequest:
         return token_request(
             request.host,
             context.selector,
