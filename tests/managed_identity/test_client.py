@@ -256,3 +256,20 @@ def test_bad_arguments_are_refused_at_once(emu: Emulator) -> None:
     client = ManagedIdentityClient(SystemAssignedManagedIdentity(), http_client=emu.http_client())
     with pytest.raises(ValueError, match="resource"):
         client.acquire_token_for_client(resource="")
+
+
+@pytest.mark.parametrize("kind", ALL_KINDS)
+@pytest.mark.parametrize("status", [429, 503])
+def test_host_outages_in_each_hosts_shape_are_held(
+    kind: str, status: int, emu: Emulator, use_host: UseHost, arc_dir: Path
+) -> None:
+    use_host(kind)
+    client = _client(emu, SystemAssignedManagedIdentity(), arc_dir)
+    emu.fail_next_managed_identity_requests(1, status=status, retry_after=20, kind=kind)
+    emu.clear_log()
+    first = client.acquire_token_for_client(resource="https://graph.microsoft.com")
+    second = client.acquire_token_for_client(resource="https://graph.microsoft.com")
+
+    assert first["error"] in {"too_many_requests", "temporarily_unavailable"}, first
+    assert second["retry_after"] >= 19  # held by throttling: not sent again
+    assert len(_token_requests(emu, kind)) == 1

@@ -48,6 +48,7 @@ from entraclient.emulator.hosts import LOOPBACK_HOSTS, HostSet
 from entraclient.emulator.managed_identities import (
     TOKEN_EXCHANGE_AUDIENCE,
     EmulatedIdentity,
+    HostOutage,
     ManagedIdentityEnvironment,
     identity_issuer,
     new_identity,
@@ -546,6 +547,26 @@ class Emulator:
             verify=signer.verify,
         )
         self._directory.add_federated_trust(app, trust)
+
+    def fail_next_managed_identity_requests(
+        self,
+        count: int = 1,
+        *,
+        status: int = 429,
+        retry_after: int | None = None,
+        kind: str | None = None,
+    ) -> None:
+        """Answer the next ``count`` managed identity token requests (to hosts of ``kind``,
+        or of any kind) with HTTP ``status`` (429 or 5xx) in each host's error shape, with a
+        ``Retry-After`` header when ``retry_after`` is given."""
+        if status != 429 and not 500 <= status <= 599:
+            raise ValueError("status must be 429 or a 5xx status")
+        if isinstance(count, bool) or count < 1:
+            raise ValueError("count must be a positive number of requests")
+        if kind is not None and kind not in MI_BACKENDS:
+            raise ValueError(f"kind must be one of {', '.join(MI_BACKENDS)}, not {kind!r}")
+        outage = HostOutage(status, count, retry_after, kind)
+        self._context.identity_hosts.fail_next(outage)
 
     def _arc_directory(self) -> Path:
         with self._lock:

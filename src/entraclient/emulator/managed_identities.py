@@ -19,7 +19,7 @@ import secrets
 import threading
 import uuid
 from collections.abc import Iterator, Mapping, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from entraclient.emulator.signing import TokenSigner
@@ -30,6 +30,7 @@ __all__ = [
     "TOKEN_EXCHANGE_AUDIENCE",
     "ArcKey",
     "EmulatedIdentity",
+    "HostOutage",
     "IdentityHostSettings",
     "IssuedToken",
     "ManagedIdentityEnvironment",
@@ -140,6 +141,17 @@ class ArcKey:
     secret: str = field(repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class HostOutage:
+    """A host answering ``status`` (429 or 5xx) to the next ``count`` token requests
+    (of hosts of ``kind``, or of any kind), with ``Retry-After`` when given."""
+
+    status: int
+    count: int = 1
+    retry_after: int | None = None
+    kind: str | None = None
+
+
 @dataclass
 class IdentityHostSettings:
     """What the emulated hosts share: each kind's secret, the Service Fabric identity, the
@@ -150,11 +162,29 @@ class IdentityHostSettings:
     service_fabric_identity: EmulatedIdentity | None = None
     arc_key: ArcKey | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    outages: list[HostOutage] = field(default_factory=list)
 
     def secret_of(self, kind: str) -> str:
         """The secret the hosts of ``kind`` hand their apps (generated once)."""
         with self.lock:
             return self.secrets.setdefault(kind, secrets.token_urlsafe(24))
+
+    def fail_next(self, outage: HostOutage) -> None:
+        """Answer the next ``outage.count`` token requests with ``outage.status``."""
+        with self.lock:
+            self.outages.append(outage)
+
+    def take_outage(self, kind: str) -> HostOutage | None:
+        """The pending outage for a request to a host of ``kind`` (spending one of it)."""
+        with self.lock:
+            for index, outage in enumerate(self.outages):
+                if outage.kind in (None, kind):
+                    if outage.count <= 1:
+                        del self.outages[index]
+                    else:
+                        self.outages[index] = replace(outage, count=outage.count - 1)
+                    return outage
+        return None
 
     def new_arc_key(self, directory: Path) -> ArcKey:
         """Write a fresh Arc key file in ``directory`` (owner-only) and use it from now on."""

@@ -34,6 +34,7 @@ from entraclient.emulator.context import EmulatorContext
 from entraclient.emulator.managed_identities import (
     TOKEN_EXCHANGE_AUDIENCE,
     EmulatedIdentity,
+    HostOutage,
     IssuedToken,
     issue_identity_token,
 )
@@ -193,6 +194,9 @@ _ERRORS: dict[str, tuple[int, str, str, str]] = {
                   "Only one of client_id, object_id and the resource id may be given."),
     "selector_kind": (400, "invalid_request", "BadRequest",
                       "This host selects a user-assigned identity by its client id only."),
+    "busy": (429, "too_many_requests", "Throttled", "Too many requests; retry later."),
+    "unavailable": (503, "temporarily_unavailable", "ServiceUnavailable",
+                    "The managed identity endpoint is temporarily unavailable."),
     "identity": (400, "invalid_request", "ManagedIdentityNotFound", "Identity not found"),
     "unknown_resource": (400, "invalid_resource", "InvalidResource",
                          "AADSTS500011: The resource principal named {resource} was not "
@@ -230,6 +234,9 @@ class ManagedIdentityEndpoint:
 
     async def token(self, request: Request) -> Response:
         """A token for the selected identity, or the backend's error."""
+        outage = self._context.identity_hosts.take_outage(self._backend.kind)
+        if outage is not None:
+            return self._outage_response(request, outage)
         try:
             challenge = self._check_headers(request)
             if challenge is not None:
@@ -239,6 +246,16 @@ class ManagedIdentityEndpoint:
             status, error = _error_body(self._backend, refusal)
             return json_response(request, error, status)
         return json_response(request, body)
+
+    def _outage_response(self, request: Request, outage: HostOutage) -> Response:
+        refusal = _Refusal("busy" if outage.status == 429 else "unavailable")
+        _, error = _error_body(self._backend, refusal)
+        if self._backend.error_style == "status_message":
+            error["statusCode"] = outage.status
+        response = json_response(request, error, outage.status)
+        if outage.retry_after is not None:
+            response.headers["Retry-After"] = str(outage.retry_after)
+        return response
 
     def _check_headers(self, request: Request) -> Response | None:
         backend, settings = self._backend, self._context.identity_hosts

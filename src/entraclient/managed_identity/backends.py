@@ -176,6 +176,11 @@ def _error(style: ErrorStyle, body: dict[str, Any], response: HttpResponse) -> E
     error = body.get("error")
     if isinstance(error, str) and error:  # OAuth's shape (VM, Arc, and throttled answers)
         return ServiceError(body, status_code=status)
+    busy = status == 429 or status >= 500
+    if busy and (isinstance(error, dict) or "statusCode" in body or "message" in body):
+        # MSAL reports these as invalid_scope / invalid_request; they are the host's load.
+        described = {"error": "temporarily_unavailable", "error_description": response.text[:2000]}
+        return ServiceError(described, status_code=status)
     if style == "service_fabric" and isinstance(error, dict):
         code = _FABRIC_ERRORS.get(str(error.get("code")), "invalid_request")
         described = {"error": code, "error_description": response.text[:2000]}
