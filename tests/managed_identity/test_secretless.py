@@ -119,3 +119,25 @@ def test_token_file_helper_refuses_empty_and_missing_files(tmp_path: Path) -> No
         FederatedTokenFile(tmp_path / "missing")()
     with pytest.raises(ValueError, match="AZURE_FEDERATED_TOKEN_FILE"):
         FederatedTokenFile(environ={})
+
+
+def test_an_expired_managed_identity_token_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from tests.flows.scripted import FakeClock
+
+    clock = FakeClock(time.time())
+    with Emulator(clock=clock) as emu:
+        identity = emu.add_managed_identity()
+        emu.trust_managed_identity(emu.sample.app, identity)
+        environment = emu.managed_identity("vm", token_lifetime=600)
+        for name, value in environment.env.items():
+            monkeypatch.setenv(name, value)
+        assertion = managed_identity_assertion(_mi_client(emu, identity.client_id))
+        token = assertion()
+        clock.advance(600 + 301)  # past its expiry and the allowed clock skew
+
+        result = _app(emu, lambda: token).acquire_token_for_client([emu.sample.scope])
+
+    assert result["error"] == "invalid_client"
+    assert "AADSTS700024" in result["error_description"]
