@@ -16,6 +16,7 @@ from entraclient.emulator.context import EmulatorContext
 from entraclient.emulator.discovery import DiscoveryEndpoints
 from entraclient.emulator.fault_middleware import FaultMiddleware
 from entraclient.emulator.imds import imds_routes
+from entraclient.emulator.managed_identity import managed_identity_routes
 from entraclient.emulator.middleware import CollapseSlashesMiddleware, RequestLogMiddleware
 from entraclient.emulator.token_endpoint import TokenEndpoint
 from entraclient.emulator.web import json_response
@@ -39,6 +40,7 @@ def _routes(context: EmulatorContext) -> list[Route]:
     return [
         *adfs_routes(context),  # before /{tenant}/oauth2/token, which /adfs/... would match
         *imds_routes(context),
+        *managed_identity_routes(context),
         *b2c_routes(context),
         Route("/common/discovery/instance", discovery.instance_discovery, methods=["GET"]),
         Route(

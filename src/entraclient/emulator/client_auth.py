@@ -22,6 +22,7 @@ from urllib.parse import unquote_plus
 from entraclient.emulator.assertions import AssertionRequest, verify_client_assertion
 from entraclient.emulator.directory import App, Directory, Tenant
 from entraclient.emulator.errors import EntraError, ErrorKind
+from entraclient.emulator.federated import matching_trust, verify_federated_assertion
 
 __all__ = ["AuthenticatedClient", "PresentedCredential", "authenticate_client"]
 
@@ -115,6 +116,11 @@ def _verify_secret(request: VerificationRequest) -> None:
 
 
 def _verify_assertion(request: VerificationRequest) -> None:
+    trusts = request.directory.federated_trusts_of(request.app)
+    trust = matching_trust(trusts, request.presented) if trusts else None
+    if trust is not None and request.form.get("client_assertion_type") == JWT_BEARER_ASSERTION:
+        verify_federated_assertion(trusts, trust, request.presented, request.now)
+        return
     verify_client_assertion(
         AssertionRequest(
             directory=request.directory,

@@ -11,6 +11,7 @@ from entraclient.emulator.auth_codes import AuthCodeStore
 from entraclient.emulator.directory import Directory
 from entraclient.emulator.faults import FaultPlan
 from entraclient.emulator.hosts import HostSet
+from entraclient.emulator.managed_identities import IdentityHostSettings, ManagedIdentityRegistry
 from entraclient.emulator.outages import TokenFaults
 from entraclient.emulator.refresh_tokens import RefreshTokenStore
 from entraclient.emulator.regional import RegionSettings
@@ -40,3 +41,5 @@ class EmulatorContext:
     refresh_tokens: RefreshTokenStore = field(default_factory=RefreshTokenStore)
     auth_codes: AuthCodeStore = field(default_factory=AuthCodeStore)
     sign_ins: SignIns = field(default_factory=SignIns)
+    managed_identities: ManagedIdentityRegistry = field(default_factory=ManagedIdentityRegistry)
+    identity_hosts: IdentityHostSettings = field(default_factory=IdentityHostSettings)

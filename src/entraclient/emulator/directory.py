@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from entraclient.emulator.certificates import RegisteredCertificate, SniTrust
+from entraclient.emulator.federated import FederatedTrust
 
 __all__ = ["GRAPH_APP_ID", "Api", "App", "ClientSecret", "Directory", "Tenant"]
 
@@ -94,6 +95,7 @@ class Directory:
         self._grants: dict[tuple[str, str], frozenset[str]] = {}  # (client id, api app id)
         self._certificates: dict[str, tuple[RegisteredCertificate, ...]] = {}  # by client id
         self._sni_trusts: dict[str, tuple[SniTrust, ...]] = {}  # by client id
+        self._federated: dict[str, tuple[FederatedTrust, ...]] = {}  # by client id
         self._refresh_in: dict[str, int] = {}  # by client id
 
     def add_tenant(self, domains: Sequence[str], tenant_id: str | None = None) -> Tenant:
@@ -180,6 +182,16 @@ class Directory:
         """The Subject Name/Issuer trusts of ``app``."""
         with self._lock:
             return self._sni_trusts.get(app.client_id, ())
+
+    def add_federated_trust(self, app: App, trust: FederatedTrust) -> None:
+        """Accept assertions matching ``trust`` as ``app``'s credential."""
+        with self._lock:
+            self._federated[app.client_id] = (*self._federated.get(app.client_id, ()), trust)
+
+    def federated_trusts_of(self, app: App) -> tuple[FederatedTrust, ...]:
+        """The federated identity credentials of ``app``."""
+        with self._lock:
+            return self._federated.get(app.client_id, ())
 
     def set_refresh_in(self, app: App, seconds: int | None) -> None:
         """Make ``app``'s tokens carry ``refresh_in`` (``None``: not at all, as by default)."""

@@ -11,10 +11,13 @@ Invariants:
 
 from __future__ import annotations
 
+import shutil
 import socket
+import tempfile
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +43,18 @@ from entraclient.emulator.directory import (
     new_secret_value,
 )
 from entraclient.emulator.faults import Fault, FaultPlan, Injection
+from entraclient.emulator.federated import FederatedTrust
 from entraclient.emulator.hosts import LOOPBACK_HOSTS, HostSet
+from entraclient.emulator.managed_identities import (
+    TOKEN_EXCHANGE_AUDIENCE,
+    EmulatedIdentity,
+    HostOutage,
+    ManagedIdentityEnvironment,
+    identity_issuer,
+    new_identity,
+)
+from entraclient.emulator.managed_identity import BACKENDS as MI_BACKENDS
+from entraclient.emulator.managed_identity import served_certificate_thumbprint
 from entraclient.emulator.request_log import LoggedRequest, RequestLog
 from entraclient.emulator.routing import (
     ConnectionRefusals,
@@ -115,6 +129,7 @@ class Emulator:
         self._server: BackgroundServer | None = None
         self._dead_socket: socket.socket | None = None
         self._port: int | None = None
+        self._arc_tokens: Path | None = None
         self.sample = self._add_sample()
 
     def __repr__(self) -> str:
@@ -442,6 +457,123 @@ class Emulator:
     def imds_endpoint(self) -> str:
         """The base URL of the emulated metadata service, for ``ENTRACLIENT_IMDS_ENDPOINT``."""
         return self.base_url
+
+    # -- managed identity -----------------------------------------------------------------
+
+    @property
+    def system_assigned_identity(self) -> EmulatedIdentity:
+        """The emulated host's own (system-assigned) managed identity, in the sample tenant."""
+        registry = self._context.managed_identities
+        with self._lock:
+            try:
+                return registry.system_assigned
+            except RuntimeError:
+                identity = new_identity(self.sample.tenant.id, system_assigned=True)
+                registry.set_system_assigned(identity)
+                return identity
+
+    def add_managed_identity(
+        self,
+        tenant: Tenant | None = None,
+        *,
+        client_id: str | None = None,
+        object_id: str | None = None,
+        resource_id: str | None = None,
+    ) -> EmulatedIdentity:
+        """Register a user-assigned managed identity (ids generated unless given)."""
+        tenant_id = (tenant or self.sample.tenant).id
+        identity = new_identity(
+            tenant_id, client_id=client_id, object_id=object_id, resource_id=resource_id
+        )
+        return self._context.managed_identities.add(identity)
+
+    def managed_identity(
+        self,
+        kind: str,
+        *,
+        identity: EmulatedIdentity | None = None,
+        key_directory: str | Path | None = None,
+        token_lifetime: int | None = None,
+    ) -> ManagedIdentityEnvironment:
+        """The environment of an Azure host of ``kind`` whose managed identity endpoint is
+        this emulator: ``vm``, ``app_service``, ``machine_learning``, ``service_fabric`` or
+        ``azure_arc``.
+
+        ``identity`` is the identity Service Fabric's cluster assigns (the system-assigned one
+        by default). For Azure Arc the key file its challenge names is written in
+        ``key_directory`` (a temporary directory by default): pass the same directory to the
+        client as its Arc agent directory. ``token_lifetime`` (seconds) applies to every
+        managed identity token from now on.
+        """
+        if kind not in MI_BACKENDS:
+            raise ValueError(f"kind must be one of {', '.join(MI_BACKENDS)}, not {kind!r}")
+        self.system_assigned_identity  # noqa: B018 - created on first use
+        hosts = self._context.identity_hosts
+        if token_lifetime is not None:
+            if isinstance(token_lifetime, bool) or token_lifetime <= 0:
+                raise ValueError("token_lifetime must be a positive number of seconds")
+            hosts.lifetime = token_lifetime
+        endpoint = self.base_url + MI_BACKENDS[kind].path
+        if kind == "vm":
+            return ManagedIdentityEnvironment(
+                kind, {"AZURE_POD_IDENTITY_AUTHORITY_HOST": self.base_url}
+            )
+        if kind == "azure_arc":
+            directory = Path(key_directory) if key_directory else self._arc_directory()
+            key = hosts.new_arc_key(directory)
+            env = {"IDENTITY_ENDPOINT": endpoint, "IMDS_ENDPOINT": self.base_url}
+            return ManagedIdentityEnvironment(kind, env, key.path, directory)
+        secret = hosts.secret_of(kind)
+        if kind == "machine_learning":
+            return ManagedIdentityEnvironment(
+                kind, {"MSI_ENDPOINT": endpoint, "MSI_SECRET": secret}
+            )
+        env = {"IDENTITY_ENDPOINT": endpoint, "IDENTITY_HEADER": secret}
+        if kind == "service_fabric":
+            hosts.service_fabric_identity = identity
+            env["IDENTITY_SERVER_THUMBPRINT"] = served_certificate_thumbprint(self.host, self.port)
+        return ManagedIdentityEnvironment(kind, env)
+
+    def trust_managed_identity(self, app: App, identity: EmulatedIdentity) -> None:
+        """Add a federated identity credential to ``app`` trusting ``identity``'s tokens for
+        ``api://AzureADTokenExchange``: the app then authenticates with such a token as its
+        ``client_assertion``, holding no secret."""
+        signer = self._context.signer
+        trust = FederatedTrust(
+            issuer=identity_issuer(identity.tenant_id),
+            subject=identity.object_id,
+            audience=TOKEN_EXCHANGE_AUDIENCE,
+            key_id=signer.key_id,
+            verify=signer.verify,
+        )
+        self._directory.add_federated_trust(app, trust)
+
+    def fail_next_managed_identity_requests(
+        self,
+        count: int = 1,
+        *,
+        status: int = 429,
+        retry_after: int | None = None,
+        kind: str | None = None,
+    ) -> None:
+        """Answer the next ``count`` managed identity token requests (to hosts of ``kind``,
+        or of any kind) with HTTP ``status`` (429 or 5xx) in each host's error shape, with a
+        ``Retry-After`` header when ``retry_after`` is given."""
+        if status != 429 and not 500 <= status <= 599:
+            raise ValueError("status must be 429 or a 5xx status")
+        if isinstance(count, bool) or count < 1:
+            raise ValueError("count must be a positive number of requests")
+        if kind is not None and kind not in MI_BACKENDS:
+            raise ValueError(f"kind must be one of {', '.join(MI_BACKENDS)}, not {kind!r}")
+        outage = HostOutage(status, count, retry_after, kind)
+        self._context.identity_hosts.fail_next(outage)
+
+    def _arc_directory(self) -> Path:
+        with self._lock:
+            if self._arc_tokens is None:
+                self._arc_tokens = Path(tempfile.mkdtemp(prefix="entraclient-arc-"))
+                weakref.finalize(self, shutil.rmtree, self._arc_tokens, True)
+            return self._arc_tokens
 
     # -- faults ----------------------------------------------------------------------------
 

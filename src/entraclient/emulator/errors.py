@@ -332,6 +332,27 @@ class ErrorKind(Enum):
         "Due to a configuration change made by your administrator, or because you moved to a "
         "new location, you must use multi-factor authentication to access '{resource}'.",
     )
+    FEDERATED_ISSUER_UNKNOWN = ErrorSpec(
+        "invalid_client",
+        401,
+        700211,
+        "No matching federated identity record found for presented assertion issuer "
+        "'{issuer}'. Please check your federated identity credential Subject, Audience and "
+        "Issuer against the presented assertion.",
+    )
+    FEDERATED_AUDIENCE_MISMATCH = ErrorSpec(
+        "invalid_client",
+        401,
+        700212,
+        "No matching federated identity record found for presented assertion audience "
+        "'{audience}'.",
+    )
+    FEDERATED_SUBJECT_UNKNOWN = ErrorSpec(
+        "invalid_client",
+        401,
+        700213,
+        "No matching federated identity record found for presented assertion subject '{subject}'.",
+    )
     USER_NOT_FOUND = ErrorSpec(
         "invalid_grant",
         400,
