@@ -1,0 +1,41 @@
+"""Run a page's code blocks one after another in one namespace, as a reader would.
+
+A block may use ``await`` at the top level (as in an asyncio REPL); such a block runs in
+its own event loop. A failure names the page and line of the block.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import inspect
+from typing import Any
+
+from tests.docs.markdown_blocks import CodeBlock
+
+
+class DocsBlockFailed(AssertionError):
+    """A documentation block raised; the message says where it is."""
+
+
+def run_block(block: CodeBlock, namespace: dict[str, Any]) -> None:
+    """Execute ``block`` in ``namespace``; raise :class:`DocsBlockFailed` if it fails."""
+    source = "\n" * (block.line - 1) + block.code  # tracebacks show the page's line numbers
+    try:
+        code = compile(
+            source, str(block.page), "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
+        )
+        if code.co_flags & inspect.CO_COROUTINE:
+            asyncio.run(eval(code, namespace))  # noqa: S307 - our own documentation
+        else:
+            exec(code, namespace)  # noqa: S102 - our own documentation
+    except Exception as exc:
+        raise DocsBlockFailed(f"the block at {block.where} failed: {exc!r}") from exc
+
+
+def run_page(blocks: list[CodeBlock]) -> dict[str, Any]:
+    """Run every block of one page in order, sharing one namespace; return it."""
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    for block in blocks:
+        run_block(block, namespace)
+    return namespace
