@@ -18,8 +18,10 @@ ORDERS_SCOPE = "api://contoso-orders/Orders.Read"
 
 @dataclass(frozen=True)
 class DocsRegistrations:
-    """The settings of the apps registered for one page, by environment variable."""
+    """The emulator a page runs against, and the settings of the apps registered in it, by
+    environment variable."""
 
+    emulator: Emulator
     variables: dict[str, str]
 
 
@@ -44,6 +46,7 @@ def register_for_docs(emu: Emulator, workdir: Path) -> DocsRegistrations:
     alice = emu.add_user(tenant, f"alice@{tenant.domain}", display_name="Alice")
     signed_in = emu.issue_user_tokens(web, alice, [ORDERS_SCOPE, "openid", "profile"])
     return DocsRegistrations(
+        emu,
         {
             "ENTRA_AUTHORITY": sample.authority,
             "ENTRA_TENANT_ID": tenant.id,
@@ -62,5 +65,5 @@ def register_for_docs(emu: Emulator, workdir: Path) -> DocsRegistrations:
             "DOWNSTREAM_SCOPE": DOWNSTREAM_SCOPE,
             "INCOMING_TOKEN": str(signed_in["access_token"]),
             "USER_NAME": alice.username,
-        }
+        },
     )

@@ -33,9 +33,29 @@ def run_block(block: CodeBlock, namespace: dict[str, Any]) -> None:
         raise DocsBlockFailed(f"the block at {block.where} failed: {exc!r}") from exc
 
 
-def run_page(blocks: list[CodeBlock]) -> dict[str, Any]:
-    """Run every block of one page in order, sharing one namespace; return it."""
+def run_page(blocks: list[CodeBlock], fixtures: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run every block of one page in order, sharing one namespace; return it.
+
+    A page that shows a pytest test (a ``test_*`` function it defines) gets that test
+    called too, with ``fixtures`` passed by parameter name (``entra_emulator``).
+    """
     namespace: dict[str, Any] = {"__name__": "__main__"}
     for block in blocks:
         run_block(block, namespace)
+    pages = {str(block.page) for block in blocks}
+    for name, value in list(namespace.items()):
+        if name.startswith("test_") and inspect.isfunction(value):
+            if value.__code__.co_filename in pages:
+                _run_shown_test(name, value, fixtures or {})
     return namespace
+
+
+def _run_shown_test(name: str, test: Any, fixtures: dict[str, Any]) -> None:
+    wanted = list(inspect.signature(test).parameters)
+    missing = [p for p in wanted if p not in fixtures]
+    if missing:
+        raise DocsBlockFailed(f"{name} asks for fixtures the runner lacks: {missing}")
+    try:
+        test(**{p: fixtures[p] for p in wanted})
+    except Exception as exc:
+        raise DocsBlockFailed(f"the test {name} shown in the docs failed: {exc!r}") from exc

@@ -16,7 +16,7 @@ PAGES = pages_with_python()
 
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
 def test_every_block_of_the_page_runs(page: Path, docs_environment: DocsRegistrations) -> None:
-    run_page(python_blocks(page))
+    run_page(python_blocks(page), {"entra_emulator": docs_environment.emulator})
 
 
 def test_the_quickstarts_and_migration_pages_have_code_that_runs() -> None:
@@ -41,6 +41,19 @@ def test_a_failing_block_names_its_page_and_line(tmp_path: Path) -> None:
     run_block(blocks[0], namespace)
     with pytest.raises(DocsBlockFailed, match=r"page\.md:8"):
         run_block(CodeBlock(blocks[1].page, blocks[1].line, blocks[1].code), namespace)
+
+
+def test_a_test_shown_in_a_page_is_run_with_its_fixtures(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "```python\ndef test_shown(entra_emulator):\n    entra_emulator.append(1)\n```\n"
+    )
+    calls: list[int] = []
+    run_page(python_blocks(page), {"entra_emulator": calls})
+    assert calls == [1]
+    page.write_text("```python\ndef test_shown(entra_emulator):\n    assert False\n```\n")
+    with pytest.raises(DocsBlockFailed, match="test_shown"):
+        run_page(python_blocks(page), {"entra_emulator": calls})
 
 
 def test_only_python_fences_run_and_top_level_await_works(tmp_path: Path) -> None:
