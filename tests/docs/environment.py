@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from entraclient.emulator import Emulator
+from entraclient.emulator import App, Emulator
 from tests.pki import issue
 
 DOWNSTREAM_SCOPE = "api://contoso-inventory/Inventory.Read"
@@ -23,6 +23,11 @@ class DocsRegistrations:
 
     emulator: Emulator
     variables: dict[str, str]
+
+
+def _secret_of(app: App) -> str:
+    assert app.secret is not None, "registered with a generated secret"
+    return app.secret
 
 
 def register_for_docs(emu: Emulator, workdir: Path) -> DocsRegistrations:
@@ -51,17 +56,17 @@ def register_for_docs(emu: Emulator, workdir: Path) -> DocsRegistrations:
             "ENTRA_AUTHORITY": sample.authority,
             "ENTRA_TENANT_ID": tenant.id,
             "ENTRA_CLIENT_ID": daemon.client_id,
-            "ENTRA_CLIENT_SECRET": daemon.secret,
+            "ENTRA_CLIENT_SECRET": _secret_of(daemon),
             "ENTRA_SCOPE": sample.scope,
             "ENTRA_CERT_CLIENT_ID": cert_daemon.client_id,
             "ENTRA_CERT_KEY_PATH": str(workdir / "daemon-key.pem"),
             "ENTRA_CERT_PATH": str(workdir / "daemon-cert.pem"),
             "WEB_CLIENT_ID": web.client_id,
-            "WEB_CLIENT_SECRET": web.secret,
+            "WEB_CLIENT_SECRET": _secret_of(web),
             "WEB_REDIRECT_URI": redirect_uri,
             "ORDERS_SCOPE": ORDERS_SCOPE,
             "API_CLIENT_ID": orders.client_id,
-            "API_CLIENT_SECRET": orders.secret,
+            "API_CLIENT_SECRET": _secret_of(orders),
             "DOWNSTREAM_SCOPE": DOWNSTREAM_SCOPE,
             "INCOMING_TOKEN": str(signed_in["access_token"]),
             "USER_NAME": alice.username,

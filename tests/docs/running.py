@@ -14,23 +14,23 @@ from typing import Any
 from tests.docs.markdown_blocks import CodeBlock
 
 
-class DocsBlockFailed(AssertionError):
+class DocsBlockError(AssertionError):
     """A documentation block raised; the message says where it is."""
 
 
 def run_block(block: CodeBlock, namespace: dict[str, Any]) -> None:
-    """Execute ``block`` in ``namespace``; raise :class:`DocsBlockFailed` if it fails."""
+    """Execute ``block`` in ``namespace``; raise :class:`DocsBlockError` if it fails."""
     source = "\n" * (block.line - 1) + block.code  # tracebacks show the page's line numbers
     try:
         code = compile(
             source, str(block.page), "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
         )
         if code.co_flags & inspect.CO_COROUTINE:
-            asyncio.run(eval(code, namespace))  # noqa: S307 - our own documentation
+            asyncio.run(eval(code, namespace))
         else:
-            exec(code, namespace)  # noqa: S102 - our own documentation
+            exec(code, namespace)
     except Exception as exc:
-        raise DocsBlockFailed(f"the block at {block.where} failed: {exc!r}") from exc
+        raise DocsBlockError(f"the block at {block.where} failed: {exc!r}") from exc
 
 
 def run_page(blocks: list[CodeBlock], fixtures: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -44,9 +44,9 @@ def run_page(blocks: list[CodeBlock], fixtures: dict[str, Any] | None = None) ->
         run_block(block, namespace)
     pages = {str(block.page) for block in blocks}
     for name, value in list(namespace.items()):
-        if name.startswith("test_") and inspect.isfunction(value):
-            if value.__code__.co_filename in pages:
-                _run_shown_test(name, value, fixtures or {})
+        shown_here = inspect.isfunction(value) and value.__code__.co_filename in pages
+        if name.startswith("test_") and shown_here:
+            _run_shown_test(name, value, fixtures or {})
     return namespace
 
 
@@ -54,8 +54,8 @@ def _run_shown_test(name: str, test: Any, fixtures: dict[str, Any]) -> None:
     wanted = list(inspect.signature(test).parameters)
     missing = [p for p in wanted if p not in fixtures]
     if missing:
-        raise DocsBlockFailed(f"{name} asks for fixtures the runner lacks: {missing}")
+        raise DocsBlockError(f"{name} asks for fixtures the runner lacks: {missing}")
     try:
         test(**{p: fixtures[p] for p in wanted})
     except Exception as exc:
-        raise DocsBlockFailed(f"the test {name} shown in the docs failed: {exc!r}") from exc
+        raise DocsBlockError(f"the test {name} shown in the docs failed: {exc!r}") from exc

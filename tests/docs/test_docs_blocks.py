@@ -9,7 +9,7 @@ import pytest
 
 from tests.docs.environment import DocsRegistrations
 from tests.docs.markdown_blocks import DOCS, CodeBlock, pages_with_python, python_blocks
-from tests.docs.running import DocsBlockFailed, run_block, run_page
+from tests.docs.running import DocsBlockError, run_block, run_page
 
 PAGES = pages_with_python()
 
@@ -39,7 +39,7 @@ def test_a_failing_block_names_its_page_and_line(tmp_path: Path) -> None:
     assert [b.line for b in blocks] == [4, 8]
     namespace: dict[str, object] = {}
     run_block(blocks[0], namespace)
-    with pytest.raises(DocsBlockFailed, match=r"page\.md:8"):
+    with pytest.raises(DocsBlockError, match=r"page\.md:8"):
         run_block(CodeBlock(blocks[1].page, blocks[1].line, blocks[1].code), namespace)
 
 
@@ -52,7 +52,7 @@ def test_a_test_shown_in_a_page_is_run_with_its_fixtures(tmp_path: Path) -> None
     run_page(python_blocks(page), {"entra_emulator": calls})
     assert calls == [1]
     page.write_text("```python\ndef test_shown(entra_emulator):\n    assert False\n```\n")
-    with pytest.raises(DocsBlockFailed, match="test_shown"):
+    with pytest.raises(DocsBlockError, match="test_shown"):
         run_page(python_blocks(page), {"entra_emulator": calls})
 
 
