@@ -16,7 +16,8 @@ PAGES = pages_with_python()
 
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
 def test_every_block_of_the_page_runs(page: Path, docs_environment: DocsRegistrations) -> None:
-    run_page(python_blocks(page), {"entra_emulator": docs_environment.emulator})
+    emulator = docs_environment.emulator  # the switch is on: both fixtures are the same
+    run_page(python_blocks(page), {"entra_emulator": emulator, "entra_emulator_switch": emulator})
 
 
 def test_the_quickstarts_and_migration_pages_have_code_that_runs() -> None:
