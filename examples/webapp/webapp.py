@@ -32,6 +32,7 @@ class WebAppSettings:
     redirect_uri: str
     orders_url: str
     orders_scope: str
+    suggested_username: str = ""
 
 
 @dataclass
@@ -67,10 +68,19 @@ def build_web_app(
         sid, session = sessions.of(request)
         user = session.get("user")
         if user is None:
-            form = '<form action="/login"><input name="username"/><button>Sign in</button></form>'
+            hint = html.escape(settings.suggested_username)
+            form = (
+                '<form action="/login"><label>User <input name="username" '
+                f'value="{hint}"/></label> <button id="sign-in">Sign in</button></form>'
+            )
             return _with_cookie(_page(f"<h1>Welcome</h1>{form}"), sid)
         return _with_cookie(
-            _page(f"<h1>Hello {html.escape(user)}</h1><a href='/orders'>My orders</a>"), sid
+            _page(
+                f"<h1>Hello {html.escape(user)}</h1>"
+                "<p><a id='orders' href='/orders'>My orders</a> (the Orders API, which calls"
+                " the inventory API on your behalf)</p><p><a href='/logout'>Sign out</a></p>"
+            ),
+            sid,
         )
 
     async def login(request: Request) -> Response:
@@ -111,7 +121,10 @@ def build_web_app(
             session["claims_challenge"] = body["claims"]  # the user must sign in again (MFA)
             return _with_cookie(RedirectResponse("/login", 303), sid)
         text = html.escape(json.dumps(body, indent=2), quote=False)
-        return _with_cookie(_page(f"<h1>Orders</h1><pre>{text}</pre>", answer.status_code), sid)
+        page = (
+            f"<h1>Orders</h1><p>The Orders API answered:</p><pre>{text}</pre><a href='/'>Home</a>"
+        )
+        return _with_cookie(_page(page, answer.status_code), sid)
 
     async def logout(request: Request) -> Response:
         sid, session = sessions.of(request)
