@@ -50,14 +50,13 @@ def deploy(emu: Emulator, *, authority_host: str | None = None, web_port: int = 
     downstream_api = emu.add_api(tenant, app_id_uri=DOWNSTREAM_SCOPE.rsplit("/", 1)[0])
     host = authority_host or "login.microsoftonline.com"
     authority = f"https://{host}/{tenant.domain}"
-    discovery = {"instance_discovery": False} if authority_host else {}
     with emu.http_client() as http:
         jwks = http.get(f"https://{host}/{tenant.id}/discovery/v2.0/keys").json()
     api_server.start(
         build_orders_api(
             AsyncConfidentialClientApplication(
                 api_app.client_id, client_credential=api_app.secret, authority=authority,
-                http_client=emu.async_http_client(), **discovery,
+                http_client=emu.async_http_client(), instance_discovery=authority_host is None,
             ),
             ApiSettings(
                 audience=orders_api.app_id_uri,
@@ -71,7 +70,7 @@ def deploy(emu: Emulator, *, authority_host: str | None = None, web_port: int = 
         build_web_app(
             AsyncConfidentialClientApplication(
                 web.client_id, client_credential=web.secret, authority=authority,
-                http_client=emu.async_http_client(), **discovery,
+                http_client=emu.async_http_client(), instance_discovery=authority_host is None,
             ),
             WebAppSettings(
                 redirect_uri=redirect_uri,
