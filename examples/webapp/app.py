@@ -36,7 +36,12 @@ def main(argv: list[str] | None = None) -> None:
     arguments = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     with Emulator(host="localhost") as emu:
-        sample = deploy(emu, authority_host=f"localhost:{emu.port}", web_port=arguments.port)
+        sample = deploy(
+            emu,
+            authority_host=f"localhost:{emu.port}",
+            web_port=arguments.port,
+            response_mode="query",  # served over plain http: see WebAppSettings
+        )
         try:
             print(f"web app: {sample.web_url}/", flush=True)
             print(f"sign in as {sample.user.username}; the sign-in page is the emulator's at")

@@ -33,7 +33,13 @@ class Deployment:
             server.stop()
 
 
-def deploy(emu: Emulator, *, authority_host: str | None = None, web_port: int = 0) -> Deployment:
+def deploy(
+    emu: Emulator,
+    *,
+    authority_host: str | None = None,
+    web_port: int = 0,
+    response_mode: str = "form_post",
+) -> Deployment:
     """Register a tenant, the web app, the Orders API, a downstream API and a user; serve.
 
     The apps use the real authority host (``login.microsoftonline.com``, which clients
@@ -77,6 +83,7 @@ def deploy(emu: Emulator, *, authority_host: str | None = None, web_port: int = 
                 orders_url=f"{api_server.url}/orders",
                 orders_scope=f"{orders_api.app_id_uri}/Orders.Read",
                 suggested_username=user.username,
+                response_mode=response_mode,
             ),
             httpx.AsyncClient(trust_env=False),
         )

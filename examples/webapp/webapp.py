@@ -33,6 +33,10 @@ class WebAppSettings:
     orders_url: str
     orders_scope: str
     suggested_username: str = ""
+    # form_post keeps the code out of URLs, but the browser then comes back with a cross-site
+    # POST, which carries a SameSite=Lax session cookie only when the app is served over
+    # https. An app on plain http (loopback) uses "query": a top-level GET, which does.
+    response_mode: str = "form_post"
 
 
 @dataclass
@@ -90,7 +94,7 @@ def build_web_app(
             redirect_uri=settings.redirect_uri,
             login_hint=request.query_params.get("username") or None,
             claims_challenge=session.pop("claims_challenge", None),
-            response_mode="form_post",
+            response_mode=settings.response_mode,
         )
         return _with_cookie(RedirectResponse(session["flow"]["auth_uri"], 302), sid)
 
@@ -98,7 +102,13 @@ def build_web_app(
         sid, session = sessions.of(request)
         response = dict(parse_qsl((await request.body()).decode()))
         response.update(request.query_params)
-        result = await msal_app.acquire_token_by_auth_code_flow(session.pop("flow", {}), response)
+        flow = session.pop("flow", None)
+        if flow is None:  # no sign-in started in this session (or its cookie was not sent)
+            body = (
+                "<h1>Sign-in failed</h1><p>No sign-in was started here. <a href='/'>Retry</a></p>"
+            )
+            return _with_cookie(_page(body, 400), sid)
+        result = await msal_app.acquire_token_by_auth_code_flow(flow, response)
         if "error" in result:
             text = html.escape(f"{result['error']}: {result.get('error_description', '')}")
             return _with_cookie(_page(f"<h1>Sign-in failed</h1><p>{text}</p>", 400), sid)
