@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 LINT_PATHS := $(wildcard src tests bench examples)
+# The user extras the test suite needs; contributor tools are the `dev` dependency group.
+TEST_EXTRAS := emulator,async
 
 INTEROP := tests/interop
 INTEROP_STAMP := $(INTEROP)/node_modules/.package-lock.json
@@ -15,7 +17,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[emulator,async]' --group dev
+	$(BIN)/python -m pip install --quiet -e '.[$(TEST_EXTRAS)]' --group dev
 	touch $(STAMP)
 
 install: $(STAMP)
