@@ -4,18 +4,20 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 LINT_PATHS := $(wildcard src tests bench examples)
+# The user extras the test suite needs; contributor tools are the `dev` dependency group.
+TEST_EXTRAS := emulator,async
 
 INTEROP := tests/interop
 INTEROP_STAMP := $(INTEROP)/node_modules/.package-lock.json
 
-.PHONY: demo test lint typecheck pytest bench clean install interop
+.PHONY: demo test lint typecheck pytest bench clean install interop docs docs-strict package browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[$(TEST_EXTRAS)]' --group dev
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -42,13 +44,39 @@ interop:
 $(INTEROP_STAMP): $(INTEROP)/package.json $(INTEROP)/package-lock.json
 	npm ci --prefix $(INTEROP) --no-audit --no-fund --loglevel=error
 
-pytest: $(STAMP) interop
+pytest: $(STAMP) interop browser
 	$(BIN)/python -m pytest -q -rs
 
-test: lint typecheck pytest
+# The documentation site (mkdocs-material + mkdocstrings) into build/site.
+docs: $(STAMP)
+	$(BIN)/mkdocs build --site-dir build/site
 
+# The same with --strict: a broken link, nav entry or API reference fails the build.
+docs-strict: $(STAMP)
+	$(BIN)/mkdocs build --strict --site-dir build/site
+
+# The sdist and wheel into dist/, checked as a package index would render them.
+package: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+
+# The browser test drives Debian's chromium through chromium-driver; install them if missing.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+		if command -v apt-get >/dev/null 2>&1; then \
+			echo "installing chromium and chromium-driver for the browser test"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+		else \
+			echo "no apt-get: install chromium and chromedriver for the browser test"; \
+		fi; \
+	fi
+
+test: lint typecheck docs-strict package pytest
+
+# Results go to build/bench/results.json; SAVE=1 updates the tracked bench/results.json.
 bench: $(STAMP)
-	$(BIN)/python -m bench $(if $(QUICK),--quick,)
+	$(BIN)/python -m bench $(if $(QUICK),--quick,) $(if $(SAVE),--output bench/results.json,)
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache $(INTEROP)/node_modules

@@ -1,7 +1,8 @@
 """``python -m bench [--quick]``: entraclient against MSAL Python, same process, same run.
 
 Prints a table of ratios (MSAL time / our time; for memory, MSAL bytes / our bytes) and
-writes ``bench/results.json``. Nothing touches a network: both libraries talk to the same
+writes ``build/bench/results.json`` (``--output bench/results.json`` updates the tracked copy,
+as ``make bench SAVE=1`` does). Nothing touches a network: both libraries talk to the same
 in-process identity provider (:mod:`bench.doubles`).
 """
 
@@ -26,7 +27,7 @@ from bench.scenarios import SCENARIOS, Row, Settings
 
 SCENARIOS = {**SCENARIOS, "on-behalf-of": obo_rows}
 
-RESULTS = Path(__file__).with_name("results.json")
+RESULTS = Path(__file__).resolve().parent.parent / "build" / "bench" / "results.json"
 
 FULL = Settings(sizes=(10, 1_000, 10_000, 100_000, 1_000_000))
 QUICK = Settings(
@@ -72,7 +73,7 @@ def print_scaling(rows: list[Row]) -> None:
 
 
 def write_results(
-    rows: list[Row], quick: bool, seconds: float, async_rows: dict[str, Any] | None
+    rows: list[Row], quick: bool, seconds: float, async_rows: dict[str, Any] | None, path: Path
 ) -> None:
     document = {
         "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -87,7 +88,8 @@ def write_results(
         "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
         "async": async_rows,
     }
-    RESULTS.write_text(json.dumps(document, indent=2) + "\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2) + "\n")
 
 
 def main() -> None:
@@ -95,6 +97,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a reduced set, under a minute")
     parser.add_argument("--only", choices=sorted(SCENARIOS), action="append")
     parser.add_argument("--no-async", action="store_true", help="skip the asyncio rows")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON")
     arguments = parser.parse_args()
     settings = QUICK if arguments.quick else FULL
     started = time.perf_counter()
@@ -114,8 +117,8 @@ def main() -> None:
         async_rows = async_herd.run(arguments.quick)
         async_herd.print_table(async_rows)
     elapsed = time.perf_counter() - started
-    write_results(rows, arguments.quick, elapsed, async_rows)
-    print(f"\n{elapsed:.0f} s; results written to {RESULTS}")
+    write_results(rows, arguments.quick, elapsed, async_rows, arguments.output)
+    print(f"\n{elapsed:.0f} s; results written to {arguments.output}")
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@ import httpx
 
 from entraclient.aio import AsyncConfidentialClientApplication
 from entraclient.emulator import Api, Emulator, Tenant, User
-from examples.webapp.orders_api import ApiSettings, build_orders_api
-from examples.webapp.serving import LoopbackServer
+from examples.serving import LoopbackServer
+from examples.web_api.orders_api import ApiSettings, build_orders_api
 from examples.webapp.webapp import WebAppSettings, build_web_app
 
 DOWNSTREAM_SCOPE = "api://contoso-inventory/Inventory.Read"
@@ -33,28 +33,40 @@ class Deployment:
             server.stop()
 
 
-def deploy(emu: Emulator) -> Deployment:
-    """Register a tenant, the web app, the Orders API, a downstream API and a user; serve."""
+def deploy(
+    emu: Emulator,
+    *,
+    authority_host: str | None = None,
+    web_port: int = 0,
+    response_mode: str = "form_post",
+) -> Deployment:
+    """Register a tenant, the web app, the Orders API, a downstream API and a user; serve.
+
+    The apps use the real authority host (``login.microsoftonline.com``, which clients
+    such as ``emu.http_client()`` route to the emulator) unless ``authority_host`` names
+    the emulator's own address (``localhost:{port}``), which a browser can open.
+    """
     tenant = emu.add_tenant()
     user = emu.add_user(tenant, f"alice@{tenant.domain}", display_name="Alice")
-    web_server, api_server = LoopbackServer(), LoopbackServer()
+    web_server, api_server = LoopbackServer(web_port), LoopbackServer()
     redirect_uri = f"{web_server.url}/auth/callback"
     web = emu.add_app(tenant, display_name="sample web app", redirect_uris=[redirect_uri])
     api_app = emu.add_app(tenant, display_name="sample orders API")
     orders_api = emu.expose_api(api_app, app_id_uri="api://contoso-orders")
     downstream_api = emu.add_api(tenant, app_id_uri=DOWNSTREAM_SCOPE.rsplit("/", 1)[0])
-    authority = f"https://login.microsoftonline.com/{tenant.domain}"
+    host = authority_host or "login.microsoftonline.com"
+    authority = f"https://{host}/{tenant.domain}"
     with emu.http_client() as http:
-        jwks = http.get(f"https://login.microsoftonline.com/{tenant.id}/discovery/v2.0/keys").json()
+        jwks = http.get(f"https://{host}/{tenant.id}/discovery/v2.0/keys").json()
     api_server.start(
         build_orders_api(
             AsyncConfidentialClientApplication(
                 api_app.client_id, client_credential=api_app.secret, authority=authority,
-                http_client=emu.async_http_client(),
+                http_client=emu.async_http_client(), instance_discovery=authority_host is None,
             ),
             ApiSettings(
                 audience=orders_api.app_id_uri,
-                issuer=f"https://login.microsoftonline.com/{tenant.id}/v2.0",
+                issuer=f"https://{host}/{tenant.id}/v2.0",
                 jwks=jwks,
                 downstream_scope=DOWNSTREAM_SCOPE,
             ),
@@ -64,12 +76,14 @@ def deploy(emu: Emulator) -> Deployment:
         build_web_app(
             AsyncConfidentialClientApplication(
                 web.client_id, client_credential=web.secret, authority=authority,
-                http_client=emu.async_http_client(),
+                http_client=emu.async_http_client(), instance_discovery=authority_host is None,
             ),
             WebAppSettings(
                 redirect_uri=redirect_uri,
                 orders_url=f"{api_server.url}/orders",
                 orders_scope=f"{orders_api.app_id_uri}/Orders.Read",
+                suggested_username=user.username,
+                response_mode=response_mode,
             ),
             httpx.AsyncClient(trust_env=False),
         )

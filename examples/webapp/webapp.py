@@ -32,6 +32,11 @@ class WebAppSettings:
     redirect_uri: str
     orders_url: str
     orders_scope: str
+    suggested_username: str = ""
+    # form_post keeps the code out of URLs, but the browser then comes back with a cross-site
+    # POST, which carries a SameSite=Lax session cookie only when the app is served over
+    # https. An app on plain http (loopback) uses "query": a top-level GET, which does.
+    response_mode: str = "form_post"
 
 
 @dataclass
@@ -67,10 +72,19 @@ def build_web_app(
         sid, session = sessions.of(request)
         user = session.get("user")
         if user is None:
-            form = '<form action="/login"><input name="username"/><button>Sign in</button></form>'
+            hint = html.escape(settings.suggested_username)
+            form = (
+                '<form action="/login"><label>User <input name="username" '
+                f'value="{hint}"/></label> <button id="sign-in">Sign in</button></form>'
+            )
             return _with_cookie(_page(f"<h1>Welcome</h1>{form}"), sid)
         return _with_cookie(
-            _page(f"<h1>Hello {html.escape(user)}</h1><a href='/orders'>My orders</a>"), sid
+            _page(
+                f"<h1>Hello {html.escape(user)}</h1>"
+                "<p><a id='orders' href='/orders'>My orders</a> (the Orders API, which calls"
+                " the inventory API on your behalf)</p><p><a href='/logout'>Sign out</a></p>"
+            ),
+            sid,
         )
 
     async def login(request: Request) -> Response:
@@ -80,7 +94,7 @@ def build_web_app(
             redirect_uri=settings.redirect_uri,
             login_hint=request.query_params.get("username") or None,
             claims_challenge=session.pop("claims_challenge", None),
-            response_mode="form_post",
+            response_mode=settings.response_mode,
         )
         return _with_cookie(RedirectResponse(session["flow"]["auth_uri"], 302), sid)
 
@@ -88,7 +102,13 @@ def build_web_app(
         sid, session = sessions.of(request)
         response = dict(parse_qsl((await request.body()).decode()))
         response.update(request.query_params)
-        result = await msal_app.acquire_token_by_auth_code_flow(session.pop("flow", {}), response)
+        flow = session.pop("flow", None)
+        if flow is None:  # no sign-in started in this session (or its cookie was not sent)
+            body = (
+                "<h1>Sign-in failed</h1><p>No sign-in was started here. <a href='/'>Retry</a></p>"
+            )
+            return _with_cookie(_page(body, 400), sid)
+        result = await msal_app.acquire_token_by_auth_code_flow(flow, response)
         if "error" in result:
             text = html.escape(f"{result['error']}: {result.get('error_description', '')}")
             return _with_cookie(_page(f"<h1>Sign-in failed</h1><p>{text}</p>", 400), sid)
@@ -111,7 +131,10 @@ def build_web_app(
             session["claims_challenge"] = body["claims"]  # the user must sign in again (MFA)
             return _with_cookie(RedirectResponse("/login", 303), sid)
         text = html.escape(json.dumps(body, indent=2), quote=False)
-        return _with_cookie(_page(f"<h1>Orders</h1><pre>{text}</pre>", answer.status_code), sid)
+        page = (
+            f"<h1>Orders</h1><p>The Orders API answered:</p><pre>{text}</pre><a href='/'>Home</a>"
+        )
+        return _with_cookie(_page(page, answer.status_code), sid)
 
     async def logout(request: Request) -> Response:
         sid, session = sessions.of(request)

@@ -55,6 +55,7 @@ from entraclient.emulator.managed_identities import (
 )
 from entraclient.emulator.managed_identity import BACKENDS as MI_BACKENDS
 from entraclient.emulator.managed_identity import served_certificate_thumbprint
+from entraclient.emulator.isolation import StateSnapshot, state_holders
 from entraclient.emulator.request_log import LoggedRequest, RequestLog
 from entraclient.emulator.routing import (
     ConnectionRefusals,
@@ -131,6 +132,7 @@ class Emulator:
         self._port: int | None = None
         self._arc_tokens: Path | None = None
         self.sample = self._add_sample()
+        self._pristine = self._snapshot()  # keep last: what reset() returns to
 
     def __repr__(self) -> str:
         state = f"base_url={self.base_url!r}" if self._port else "not started"
@@ -623,6 +625,24 @@ class Emulator:
     def clear_log(self) -> None:
         """Forget the requests received so far."""
         self._log.clear()
+
+    # -- isolation (issue 15) --------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget everything registered, issued or armed since construction.
+
+        Tenants, apps, secrets, certificates, APIs, users, refresh tokens, sign-ins, routed
+        hosts, faults and the request log go back to how a new emulator has them: only the
+        sample setup (same ids and secret) remains. The address, CA and signing key stay.
+        """
+        self.clear_log()
+        self.clear_faults()
+        self.clear_sign_ins()
+        self._pristine.restore()
+
+    def _snapshot(self) -> StateSnapshot:
+        holders = state_holders(self._context, keep=("signer", "log"))
+        return StateSnapshot([*holders, self._routed_hosts])
 
     # -- sample ----------------------------------------------------------------------------
 

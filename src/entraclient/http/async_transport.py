@@ -14,6 +14,7 @@ from typing import Protocol
 
 import httpx
 
+from entraclient import emulator_switch
 from entraclient.errors import TransportError
 from entraclient.http.messages import HttpRequest, HttpResponse
 from entraclient.http.transport import Timeout, Verify
@@ -52,6 +53,9 @@ def build_httpx_client(
     *, verify: Verify = True, proxies: Mapping[str, str] | None = None, timeout: Timeout = None
 ) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` that retries once on connection failures, like the sync one."""
+    routed = emulator_switch.switched_httpx_client(_httpx_timeout(timeout))
+    if routed is not None:  # ENTRACLIENT_EMULATOR is set: the emulator, and nothing else
+        return routed
     context = _ssl_context(verify)
     mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
     for scheme, proxy in (proxies or {}).items():

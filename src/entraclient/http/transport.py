@@ -31,6 +31,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from entraclient import emulator_switch
 from entraclient.errors import TransportError
 from entraclient.http.bodies import MAX_BODY_BYTES, decode_body, read_capped
 from entraclient.http.messages import HttpRequest, HttpResponse
@@ -81,6 +82,9 @@ def connection_retry_policy(connect_retries: int = 1) -> Retry:
 
 def build_requests_session(connect_retries: int = 1) -> requests.Session:
     """A ``requests.Session`` that retries once when a connection cannot be made."""
+    routed = emulator_switch.switched_requests_session(connection_retry_policy(connect_retries))
+    if routed is not None:  # ENTRACLIENT_EMULATOR is set: the emulator, and nothing else
+        return routed
     session = requests.Session()
     adapter = HTTPAdapter(max_retries=connection_retry_policy(connect_retries))
     session.mount("https://", adapter)

@@ -11,12 +11,12 @@ from starlette.types import ASGIApp
 
 
 class LoopbackServer:
-    """A free port on ``127.0.0.1`` (known at once, for redirect URIs), then uvicorn serving
-    an app there from :meth:`start` until :meth:`stop`."""
+    """A port on ``127.0.0.1`` (free unless given; known at once, for redirect URIs), then
+    uvicorn serving an app there from :meth:`start` until :meth:`stop`."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._socket.bind(("127.0.0.1", 0))
+        self._socket.bind(("127.0.0.1", port))
         self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
