@@ -67,7 +67,7 @@ def run(arguments: argparse.Namespace) -> int:
         registered = apply_config(emulator, config) if config else Registered()
         with _ca_copy(emulator, ca_file) as ca_path:
             if arguments.json:
-                print(json.dumps(describe_json(emulator, registered, ca_path), indent=2))
+                print(json.dumps(describe_json(emulator, registered, ca_path)))  # one line
             else:
                 print(describe(emulator, registered, ca_path, config))
             sys.stdout.flush()
