@@ -71,8 +71,7 @@ def main() -> int:
         second = app.acquire_token_for_client([sample.scope])
         _step(
             "2. Second call: answered from the token cache, no request sent",
-            f"token_source={second['token_source']}, "
-            f"same token: {second['access_token'] == token}",
+            f"token_source={second['token_source']}, same token: {second['access_token'] == token}",
         )
         wrong = ConfidentialClientApplication(
             sample.app.client_id,
