@@ -8,7 +8,7 @@ LINT_PATHS := $(wildcard src tests bench examples)
 INTEROP := tests/interop
 INTEROP_STAMP := $(INTEROP)/node_modules/.package-lock.json
 
-.PHONY: demo test lint typecheck pytest bench clean install interop
+.PHONY: demo test lint typecheck pytest bench clean install interop installed
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,18 @@ $(INTEROP_STAMP): $(INTEROP)/package.json $(INTEROP)/package-lock.json
 pytest: $(STAMP) interop
 	$(BIN)/python -m pytest -q -rs
 
-test: lint typecheck pytest
+# The installed command: build the wheel, install it with the emulator extra in a fresh venv,
+# and run tests/installed/check_installed.py against that venv's `entraclient`.
+INSTALLED_VENV := build/installed-venv
+
+installed: $(STAMP)
+	rm -rf $(INSTALLED_VENV) build/wheel
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir build/wheel .
+	$(PYTHON) -m venv $(INSTALLED_VENV)
+	$(INSTALLED_VENV)/bin/python -m pip install --quiet "$$(ls build/wheel/entraclient-*.whl)[emulator]"
+	INSTALLED_BIN=$(INSTALLED_VENV)/bin $(BIN)/python -m pytest -q tests/installed/check_installed.py
+
+test: lint typecheck pytest installed
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(QUICK),--quick,)
