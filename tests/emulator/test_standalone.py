@@ -3,13 +3,19 @@ the banner, and a clean stop on SIGTERM."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from entraclient import ConfidentialClientApplication
+from entraclient.aio import AsyncConfidentialClientApplication
 from entraclient.emulator import Emulator
 from entraclient.emulator.config_file import Registered
 from entraclient.emulator.standalone import describe, describe_json
@@ -117,3 +123,27 @@ def test_describe_json_lists_the_sample(entra_emulator: Emulator) -> None:
     assert described["sample"]["client_id"] == entra_emulator.sample.app.client_id
     assert described["base_url"] == entra_emulator.base_url
     json.dumps(described)  # serializable as is
+
+
+def test_the_banners_ca_settings_work_for_requests_and_httpx(
+    entra_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the banner says for clients pointed at https://127.0.0.1:PORT, sync and async."""
+    sample = entra_emulator.sample
+    authority = f"{entra_emulator.base_url}/{sample.tenant.id}"
+    monkeypatch.delenv("ENTRACLIENT_EMULATOR", raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(entra_emulator.ca_path))
+    monkeypatch.setenv("SSL_CERT_FILE", str(entra_emulator.ca_path))
+    options: dict[str, Any] = {
+        "client_credential": sample.app.secret,
+        "authority": authority,
+        "instance_discovery": False,
+    }
+    sync = ConfidentialClientApplication(sample.app.client_id, **options)
+    assert sync.acquire_token_for_client([sample.scope]).get("token_type") == "Bearer"
+
+    async def acquire() -> dict[str, Any]:
+        async with AsyncConfidentialClientApplication(sample.app.client_id, **options) as app:
+            return await app.acquire_token_for_client([sample.scope])
+
+    assert asyncio.run(acquire()).get("token_type") == "Bearer"
