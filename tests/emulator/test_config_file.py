@@ -20,6 +20,7 @@ TOML = f"""
 [emulator]
 port = 8443
 ca_file = "ca/emulator-ca.pem"
+hosts = ["adfs.fabrikam.test"]
 
 [[tenants]]
 domain = "fabrikam.onmicrosoft.com"
@@ -81,6 +82,8 @@ def test_registrations_are_stable_and_work(config_dir: Path, entra_emulator: Emu
     result = app.acquire_token_for_client(["api://orders/.default"])
     assert result.get("token_type") == "Bearer", result
     assert registered.users["ann@fabrikam.onmicrosoft.com"].tenant_id == TENANT_ID
+    assert registered.hosts == ["adfs.fabrikam.test"]
+    assert "adfs.fabrikam.test" in entra_emulator.router().extra_hosts
 
 
 @pytest.mark.parametrize(

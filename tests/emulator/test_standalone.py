@@ -25,6 +25,7 @@ CLIENT_ID = "0b5b5d8e-5f0a-4a8e-9d57-2d3b1f0c7a11"
 CONFIG = f"""
 [emulator]
 ca_file = "emulator-ca.pem"
+hosts = ["login.fabrikam.test"]
 
 [[tenants]]
 domain = "fabrikam.onmicrosoft.com"
@@ -63,6 +64,7 @@ def test_config_json_token_and_sigterm(tmp_path: Path) -> None:
         assert ca_path == (tmp_path / "emulator-ca.pem").resolve() and ca_path.is_file()
         assert described["apps"][0]["client_id"] == CLIENT_ID
         assert described["environment"]["ENTRACLIENT_EMULATOR"].endswith(f":{described['port']}")
+        assert described["environment"]["ENTRACLIENT_EMULATOR_HOSTS"] == "login.fabrikam.test"
         env = {**os.environ, **described["environment"], "S": "a-development-secret"}
         token = subprocess.run(
             [sys.executable, "-m", "entraclient", "token", "--client-id", CLIENT_ID,

@@ -6,6 +6,7 @@ TOML (``.toml``) or JSON (any other name). Example::
     [emulator]
     port = 8443                       # optional; default: any free port
     ca_file = "emulator-ca.pem"       # optional; the CA certificate is copied here
+    hosts = ["adfs.fabrikam.test"]    # optional; more host names it serves
 
     [[tenants]]
     domain = "fabrikam.onmicrosoft.com"
@@ -119,6 +120,7 @@ class EmulatorConfig:
     source: Path
     port: int | None = None
     ca_file: Path | None = None
+    hosts: tuple[str, ...] = ()
     tenants: tuple[TenantEntry, ...] = ()
     apis: tuple[ApiEntry, ...] = ()
     apps: tuple[AppEntry, ...] = ()
@@ -133,6 +135,7 @@ class Registered:
     apis: dict[str, Api] = field(default_factory=dict)
     apps: dict[str, App] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
+    hosts: list[str] = field(default_factory=list)
 
 
 class _Entry:
@@ -203,7 +206,9 @@ def _list(source: Path, document: Mapping[str, Any], name: str) -> list[_Entry]:
 
 
 def _checked(source: Path, document: Mapping[str, Any]) -> EmulatorConfig:
-    settings = _Entry(f"{source}: [emulator]", document.get("emulator", {}), {"port", "ca_file"})
+    settings = _Entry(
+        f"{source}: [emulator]", document.get("emulator", {}), {"port", "ca_file", "hosts"}
+    )
     port = settings.table.get("port")
     if port is not None and (not isinstance(port, int) or not 0 < port < 65536):
         raise ConfigError(f"{settings.where}: 'port' must be a TCP port number (1-65535)")
@@ -214,9 +219,9 @@ def _checked(source: Path, document: Mapping[str, Any]) -> EmulatorConfig:
     apis = tuple(_api(e, names) for e in _list(source, document, "apis"))
     apps = tuple(_app(e, names, source.parent) for e in _list(source, document, "apps"))
     users = tuple(_user(e, names) for e in _list(source, document, "users"))
-    return EmulatorConfig(
-        source, port, source.parent / ca_file if ca_file else None, tenants, apis, apps, users
-    )
+    ca_path = source.parent / ca_file if ca_file else None
+    hosts = settings.texts("hosts")
+    return EmulatorConfig(source, port, ca_path, hosts, tenants, apis, apps, users)
 
 
 def _tenant_name(entry: _Entry, tenants: set[str]) -> str:
@@ -285,6 +290,9 @@ def apply_config(emulator: Emulator, config: EmulatorConfig) -> Registered:
 
 
 def _register(emulator: Emulator, config: EmulatorConfig, done: Registered) -> None:
+    for host in config.hosts:
+        emulator.route_host(host)
+        done.hosts.append(host)
     sample = emulator.sample.tenant
     tenants = {n.lower(): sample for n in (sample.id, *sample.domains)}
     for t in config.tenants:

@@ -106,8 +106,8 @@ def _ca_copy(emulator: Emulator, ca_file: Path | None) -> Iterator[Path]:
         ca_file.unlink(missing_ok=True)
 
 
-def _switch(emulator: Emulator, ca_path: Path) -> EmulatorSwitch:
-    return EmulatorSwitch((emulator.host, emulator.port), ca_path)
+def _switch(emulator: Emulator, ca_path: Path, registered: Registered) -> EmulatorSwitch:
+    return EmulatorSwitch((emulator.host, emulator.port), ca_path, tuple(registered.hosts))
 
 
 def describe(
@@ -118,7 +118,7 @@ def describe(
 ) -> str:
     """The banner: address, CA, sample and configured apps, and how to point clients at it."""
     sample = emulator.sample
-    switch = _switch(emulator, ca_path).environment()
+    switch = _switch(emulator, ca_path, registered).environment()
     lines = [
         f"entraclient emulator listening on {emulator.base_url}",
         f"CA certificate: {ca_path}",
@@ -157,7 +157,8 @@ def describe_json(emulator: Emulator, registered: Registered, ca_path: Path) -> 
         "host": emulator.host,
         "port": emulator.port,
         "ca_path": str(ca_path),
-        "environment": _switch(emulator, ca_path).environment(),
+        "environment": _switch(emulator, ca_path, registered).environment(),
+        "hosts": list(registered.hosts),
         "sample": {
             "tenant_id": sample.tenant.id,
             "domain": sample.tenant.domain,
