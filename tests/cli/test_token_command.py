@@ -40,6 +40,7 @@ def test_secret_from_the_default_variable_json_output(
     assert set(document) == {"accessToken", "expiresOn", "expires_on", "tokenType", "tenant"}
     assert document["tokenType"] == "Bearer"
     assert document["tenant"] == daemon.tenant.id
+    assert "note: ENTRACLIENT_EMULATOR is set: a token from the emulator" in done.err
     assert split_jwt(document["accessToken"]).claims["roles"] == ["Orders.Read"]
 
 

@@ -149,3 +149,15 @@ def test_the_banners_ca_settings_work_for_requests_and_httpx(
             return await app.acquire_token_for_client([sample.scope])
 
     assert asyncio.run(acquire()).get("token_type") == "Bearer"
+
+
+def test_a_port_in_use_exits_2_in_one_line(entra_emulator: Emulator) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "entraclient", "emulator", "--port", str(entra_emulator.port)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{entra_emulator.port}" in done.stderr
+    assert done.stderr.count("\n") == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -90,7 +91,21 @@ def run(arguments: argparse.Namespace) -> int:
     if cache is not None:
         save_cache(cache, arguments.cache)
     print(format_token(result, arguments.output, _tenant_of(authority)))
+    _note_emulator()
     return int(ExitCode.OK)
+
+
+def _note_emulator() -> None:
+    """Say on stderr when the token came from the emulator, so nobody mistakes it."""
+    from entraclient.emulator_switch import ADDRESS_VARIABLE, switch_from_environment
+
+    switch = switch_from_environment()
+    if switch is not None:
+        host, port = switch.address
+        print(
+            f"note: {ADDRESS_VARIABLE} is set: a token from the emulator at {host}:{port}",
+            file=sys.stderr,
+        )
 
 
 def format_token(result: dict[str, Any], output: str, tenant: str, now: float | None = None) -> str:

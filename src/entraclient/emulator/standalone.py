@@ -15,7 +15,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -63,7 +63,15 @@ def run(arguments: argparse.Namespace) -> int:
     config = load_config(arguments.config) if arguments.config else None
     port = arguments.port if arguments.port is not None else (config.port if config else None)
     ca_file = arguments.ca_file or (config.ca_file if config else None)
-    with _stop_on_signals() as stop, Emulator(host=arguments.host, port=port or 0) as emulator:
+    emulator = Emulator(host=arguments.host, port=port or 0)
+    try:
+        emulator.start()
+    except OSError as exc:
+        where = f"{arguments.host}:{port or 0}"
+        raise ConfigError(
+            f"cannot listen on {where}: {exc.strerror}; choose another --port"
+        ) from exc
+    with _stop_on_signals() as stop, closing(emulator):
         registered = apply_config(emulator, config) if config else Registered()
         with _ca_copy(emulator, ca_file) as ca_path:
             if arguments.json:
