@@ -8,6 +8,7 @@ certificate) or a PFX file, its passphrase from an environment variable.
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import re
 import sys
@@ -55,6 +56,8 @@ def client_credential(arguments: argparse.Namespace) -> str | dict[str, Any]:
             _read(arguments.secret_file, "secret"), f"the file {arguments.secret_file}"
         )
     if arguments.secret_stdin:
+        if sys.stdin.isatty():  # a person at a terminal: do not echo the secret
+            return _nonempty(getpass.getpass("client secret: "), "the prompt")
         return _nonempty(sys.stdin.readline(), "stdin")
     variable = arguments.secret_env or DEFAULT_SECRET_VARIABLE
     value = os.environ.get(variable)
