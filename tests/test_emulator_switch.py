@@ -257,3 +257,18 @@ def test_extra_hosts_reach_the_emulator(
     session.close()
     assert response.status_code in (200, 400)  # answered by the emulator, whatever it says
     assert entra_emulator_switch.requests[-1].host == "login.contoso.test"
+
+
+def test_the_switch_loads_nothing_while_off() -> None:
+    code = (
+        "import sys, entraclient, entraclient.aio\n"
+        "from entraclient.http.transport import build_requests_session\n"
+        "build_requests_session().close()\n"
+        "print(sorted(m for m in sys.modules if m.startswith('entraclient.emulator.')))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENTRACLIENT_")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
