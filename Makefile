@@ -10,7 +10,7 @@ TEST_EXTRAS := emulator,async
 INTEROP := tests/interop
 INTEROP_STAMP := $(INTEROP)/node_modules/.package-lock.json
 
-.PHONY: demo test lint typecheck pytest bench clean install interop docs docs-strict package browser
+.PHONY: demo test lint typecheck pytest bench clean install interop docs docs-strict package browser installed
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,18 @@ pytest: $(STAMP) interop browser
 docs: $(STAMP)
 	$(BIN)/mkdocs build --site-dir build/site
 
+# The installed command: build the wheel, install it with the emulator extra in a fresh venv,
+# and run tests/installed/check_installed.py against that venv's `entraclient`.
+INSTALLED_VENV := build/installed-venv
+
+installed: $(STAMP)
+	rm -rf $(INSTALLED_VENV) build/wheel
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir build/wheel .
+	$(PYTHON) -m venv $(INSTALLED_VENV)
+	$(INSTALLED_VENV)/bin/python -m pip install --quiet "$$(ls build/wheel/entraclient-*.whl)[emulator]"
+	INSTALLED_BIN=$(INSTALLED_VENV)/bin $(BIN)/python -m pytest -q tests/installed/check_installed.py
+
+
 # The same with --strict: a broken link, nav entry or API reference fails the build.
 docs-strict: $(STAMP)
 	$(BIN)/mkdocs build --strict --site-dir build/site
@@ -72,7 +84,7 @@ browser:
 		fi; \
 	fi
 
-test: lint typecheck docs-strict package pytest
+test: lint typecheck docs-strict package pytest installed
 
 # Results go to build/bench/results.json; SAVE=1 updates the tracked bench/results.json.
 bench: $(STAMP)

@@ -22,6 +22,7 @@ from entraclient.emulator import Emulator
 from entraclient.emulator_switch import (
     ADDRESS_VARIABLE,
     CA_VARIABLE,
+    HOSTS_VARIABLE,
     EmulatorSwitch,
     switch_from_environment,
     switched_httpx_client,
@@ -226,3 +227,48 @@ def test_an_unmodified_script_in_another_process(entra_emulator: Emulator) -> No
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["sync:Bearer", "async:Bearer", "elsewhere:refused"]
+
+
+def test_extra_hosts_are_read_and_checked(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("pem")
+    env = {ADDRESS_VARIABLE: "127.0.0.1:1", CA_VARIABLE: str(ca)}
+    switch = switch_from_environment({**env, HOSTS_VARIABLE: "adfs.contoso.test, *.example.test"})
+    assert switch is not None
+    assert switch.hosts == ("adfs.contoso.test", "*.example.test")
+    assert switch_from_environment(switch.environment()) == switch
+    router = switch.router()
+    assert router.route("adfs.contoso.test", 443) == ("127.0.0.1", 1)
+    assert router.route("a.example.test", 443) == ("127.0.0.1", 1)
+    assert router.route("example.org", 443) is None
+    with pytest.raises(ValueError, match="not a host name"):
+        switch_from_environment({**env, HOSTS_VARIABLE: "https://adfs.contoso.test/"})
+
+
+def test_extra_hosts_reach_the_emulator(
+    entra_emulator_switch: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(HOSTS_VARIABLE, "login.contoso.test")
+    session = build_requests_session()
+    response = session.get(
+        "https://login.contoso.test/common/discovery/instance",
+        params={"api-version": "1.1", "authorization_endpoint": "https://x/y"},
+    )
+    session.close()
+    assert response.status_code in (200, 400)  # answered by the emulator, whatever it says
+    assert entra_emulator_switch.requests[-1].host == "login.contoso.test"
+
+
+def test_the_switch_loads_nothing_while_off() -> None:
+    code = (
+        "import sys, entraclient, entraclient.aio\n"
+        "from entraclient.http.transport import build_requests_session\n"
+        "build_requests_session().close()\n"
+        "print(sorted(m for m in sys.modules if m.startswith('entraclient.emulator.')))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENTRACLIENT_")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -1,20 +1,29 @@
-"""``make demo``: the main job of a daemon, against the embedded emulator.
+"""``make demo``: what a daemon does, against the emulator shipped with entraclient.
 
-Starts the emulator on loopback, acquires an app token with a client secret through the real
-authority URL (routed to the emulator, TLS verified against its CA), verifies and prints the
-token's claims, shows the second call answered from the cache, and shows the error dict a
-wrong secret gets. Run it with ``python -m entraclient.demo``.
+It starts the emulator on loopback, then, as a daemon in production would:
+
+1. acquires an app token with a client secret (client credentials), through the real
+   authority URL ``https://login.microsoftonline.com/contoso.onmicrosoft.com``, which the
+   emulator's routing transport serves locally, TLS verified against the emulator's CA;
+2. verifies the token's signature with the emulator's published keys and explains its claims;
+3. asks again and gets the cached token, without a request;
+4. shows the error a wrong secret gets (the ``AADSTS`` code says what is wrong).
+
+Everything goes to the emulator: its transport refuses any other host, so no Microsoft
+server is contacted; the demo lists every request the emulator received to show it.
+Run it with ``python -m entraclient.demo``.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
 import jwt
 
 from entraclient import ConfidentialClientApplication
+from entraclient.cli.decode_command import explain
+from entraclient.cli.jwt_parts import JwtParts
 from entraclient.emulator import Emulator
 
 
@@ -24,16 +33,23 @@ def _verified_claims(emu: Emulator, token: str, audience: str) -> dict[str, Any]
     return claims
 
 
-def _show(title: str, value: object) -> None:
+def _step(title: str, *lines: str) -> None:
     print(f"\n== {title}")
-    print(json.dumps(value, indent=2, sort_keys=True) if not isinstance(value, str) else value)
+    for line in lines:
+        print(line)
 
 
 def main() -> int:
     """Run the demo; return the process exit code."""
     with Emulator() as emu:
         sample = emu.sample
-        print(f"emulator listening on {emu.base_url} (CA: {emu.ca_path})")
+        _step(
+            "The setup",
+            f"emulator: {emu.base_url} on loopback, TLS from its own CA ({emu.ca_path})",
+            f"app (client id): {sample.app.client_id}, authenticating with a client secret",
+            f"authority: {sample.authority}  (the production URL, served by the emulator)",
+            f"scope: {sample.scope}  (an app token for the API {sample.api.app_id_uri})",
+        )
         app = ConfidentialClientApplication(
             sample.app.client_id,
             client_credential=sample.app.secret,
@@ -42,15 +58,20 @@ def main() -> int:
         )
         first = app.acquire_token_for_client([sample.scope])
         if "access_token" not in first:
-            _show("unexpected error", first)
+            _step("Unexpected error", str(first.get("error_description")))
             return 1
-        claims = _verified_claims(emu, first["access_token"], sample.api.app_id_uri)
-        _show(f"1st call: token_source={first['token_source']}; verified claims", claims)
+        token = first["access_token"]
+        claims = _verified_claims(emu, token, sample.api.app_id_uri)
+        header = jwt.get_unverified_header(token)
+        _step(
+            f"1. First call: token_source={first['token_source']}, "
+            f"expires_in={first['expires_in']} s; signature verified with the emulator's JWKS",
+            explain(JwtParts(header, claims)),
+        )
         second = app.acquire_token_for_client([sample.scope])
-        _show(
-            "2nd call",
-            f"token_source={second['token_source']}, expires_in={second['expires_in']} s, "
-            f"same token: {second['access_token'] == first['access_token']}",
+        _step(
+            "2. Second call: answered from the token cache, no request sent",
+            f"token_source={second['token_source']}, same token: {second['access_token'] == token}",
         )
         wrong = ConfidentialClientApplication(
             sample.app.client_id,
@@ -59,8 +80,18 @@ def main() -> int:
             http_client=emu.http_client(),
         )
         failure = wrong.acquire_token_for_client([sample.scope])
-        _show("with a wrong secret", {k: failure.get(k) for k in ("error", "error_codes")})
-        print(failure.get("error_description", "").splitlines()[0])
+        _step(
+            "3. A wrong secret: the result dict carries the error, as MSAL's does",
+            f"error={failure.get('error')}, error_codes={failure.get('error_codes')}",
+            str(failure.get("error_description", "")).splitlines()[0],
+        )
+        received = [f"  {r.method} https://{r.host}{r.path} -> {r.status}" for r in emu.requests]
+        _step(
+            "What left this process: only these requests, all answered by the emulator",
+            *received,
+            "No Microsoft server was contacted: the emulator's transport refuses every host it",
+            "does not serve, before any DNS look-up.",
+        )
         ok = second["token_source"] == "cache" and failure.get("error") == "invalid_client"
         return 0 if ok else 1
 

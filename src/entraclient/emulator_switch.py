@@ -5,7 +5,9 @@ Set two environment variables and every application built afterwards *without* a
 
 * ``ENTRACLIENT_EMULATOR=127.0.0.1:PORT`` (or ``[::1]:PORT``, ``localhost:PORT``): where the
   emulator listens; only loopback addresses are accepted;
-* ``ENTRACLIENT_EMULATOR_CA=/path/to/ca.pem``: the emulator's CA certificate.
+* ``ENTRACLIENT_EMULATOR_CA=/path/to/ca.pem``: the emulator's CA certificate;
+* ``ENTRACLIENT_EMULATOR_HOSTS=adfs.contoso.test,*.example.test`` (optional): more host
+  names the emulator serves (custom instances, ADFS farms), comma-separated.
 
 Under the switch, the default ``requests`` session (sync) and ``httpx.AsyncClient`` (async)
 send the Entra host names (``login.microsoftonline.com``, regional hosts, national clouds,
@@ -33,9 +35,12 @@ if TYPE_CHECKING:
     import httpx
     import requests
 
+    from entraclient.emulator.routing import HostRouter
+
 __all__ = [
     "ADDRESS_VARIABLE",
     "CA_VARIABLE",
+    "HOSTS_VARIABLE",
     "EmulatorSwitch",
     "switch_from_environment",
     "switched_httpx_client",
@@ -44,22 +49,38 @@ __all__ = [
 
 ADDRESS_VARIABLE = "ENTRACLIENT_EMULATOR"
 CA_VARIABLE = "ENTRACLIENT_EMULATOR_CA"
+HOSTS_VARIABLE = "ENTRACLIENT_EMULATOR_HOSTS"
 
 _LOOPBACK = {"127.0.0.1": "127.0.0.1", "localhost": "127.0.0.1", "::1": "::1"}
 
 
 @dataclass(frozen=True, slots=True)
 class EmulatorSwitch:
-    """Where the emulator listens and the CA file its TLS certificates chain to."""
+    """Where the emulator listens, the CA file its TLS certificates chain to, and the host
+    names it serves beyond the Entra ones."""
 
     address: tuple[str, int]
     ca_path: Path
+    hosts: tuple[str, ...] = ()
 
     def environment(self) -> dict[str, str]:
         """The environment variables that turn this switch on in another process."""
         host, port = self.address
         shown = f"[{host}]" if ":" in host else host
-        return {ADDRESS_VARIABLE: f"{shown}:{port}", CA_VARIABLE: str(self.ca_path)}
+        variables = {ADDRESS_VARIABLE: f"{shown}:{port}", CA_VARIABLE: str(self.ca_path)}
+        if self.hosts:
+            variables[HOSTS_VARIABLE] = ",".join(self.hosts)
+        return variables
+
+    def router(self) -> HostRouter:
+        """The routing table: Entra hosts and :attr:`hosts` to the emulator, loopback to itself."""
+        from entraclient.emulator.hosts import HostSet
+        from entraclient.emulator.routing import HostRouter
+
+        extra = HostSet()
+        for name in self.hosts:
+            extra.add(name)
+        return HostRouter(self.address, extra)
 
 
 def switch_from_environment(environ: Mapping[str, str] | None = None) -> EmulatorSwitch | None:
@@ -85,7 +106,14 @@ def switch_from_environment(environ: Mapping[str, str] | None = None) -> Emulato
             f"{CA_VARIABLE}={ca} is not a file: is the emulator still running? "
             "It removes its CA file when it stops; copy the path from its banner again"
         )
-    return EmulatorSwitch(address, ca_path)
+    hosts = tuple(h.strip() for h in env.get(HOSTS_VARIABLE, "").split(",") if h.strip())
+    for name in hosts:
+        if "/" in name or ":" in name or " " in name:
+            raise ValueError(
+                f"{HOSTS_VARIABLE}: {name!r} is not a host name; list names such as "
+                "adfs.contoso.test or *.example.test, separated by commas"
+            )
+    return EmulatorSwitch(address, ca_path, hosts)
 
 
 def _parse_address(raw: str) -> tuple[str, int]:
@@ -112,9 +140,9 @@ def switched_requests_session(max_retries: Any = 0) -> requests.Session | None:
     switch = switch_from_environment()
     if switch is None:
         return None
-    from entraclient.emulator.routing import HostRouter, RoutingAdapter, routed_session
+    from entraclient.emulator.routing import RoutingAdapter, routed_session
 
-    adapter = RoutingAdapter(HostRouter(switch.address), switch.ca_path, max_retries=max_retries)
+    adapter = RoutingAdapter(switch.router(), switch.ca_path, max_retries=max_retries)
     return routed_session(adapter)
 
 
@@ -126,10 +154,9 @@ def switched_httpx_client(timeout: httpx.Timeout | None = None) -> httpx.AsyncCl
     import httpx
 
     from entraclient.emulator.async_routing import AsyncRoutingTransport
-    from entraclient.emulator.routing import HostRouter
 
     return httpx.AsyncClient(
-        transport=AsyncRoutingTransport(HostRouter(switch.address), switch.ca_path),
+        transport=AsyncRoutingTransport(switch.router(), switch.ca_path),
         timeout=timeout if timeout is not None else httpx.Timeout(None),
         trust_env=False,
         follow_redirects=False,

@@ -79,15 +79,21 @@ def test_reset_clears_the_log(entra_emulator: Emulator) -> None:
     assert entra_emulator.requests == []
 
 
+class _Collaborator:
+    pass
+
+
 class _Holder:
-    def __init__(self) -> None:
+    def __init__(self, collaborator: _Collaborator) -> None:
         self._lock = threading.Lock()
         self.names: dict[str, int] = {"kept": 1}
         self.region: str | None = None
+        self.collaborator = collaborator
 
 
 def test_snapshot_restores_in_place_and_keeps_the_lock() -> None:
-    holder = _Holder()
+    collaborator = _Collaborator()
+    holder = _Holder(collaborator)
     lock = holder._lock
     snapshot = StateSnapshot([holder])
     original = holder.names
@@ -101,6 +107,7 @@ def test_snapshot_restores_in_place_and_keeps_the_lock() -> None:
     snapshot.restore()
     assert holder.names == {"kept": 1}
     assert original is not holder.names
+    assert holder.collaborator is collaborator  # references are restored, never copied
 
 
 def test_sessions_fixture_is_not_reset(entra_emulator_session: Emulator) -> None:

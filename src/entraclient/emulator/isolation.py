@@ -9,14 +9,17 @@ Invariants:
 
 * Every state holder keeps its state in plain attributes, guarded by an optional ``_lock``;
   the lock itself is kept, and is held while the attributes are written back.
-* Containers are copied one level deep, at snapshot and at each restore. That is enough as
-  long as the values inside them are immutable (frozen records, tuples, frozensets), which is
-  how every holder stores its state; a holder with mutable values inside its containers must
-  be snapshotted while those containers are still empty.
+* Built-in containers (dict, list, set, deque) are copied one level deep, at snapshot and at
+  each restore. That is enough as long as the values inside them are immutable (frozen
+  records, tuples, frozensets), which is how every holder stores its state; a holder with
+  mutable values inside its containers must be snapshotted while they are still empty.
+* Any other attribute (a number, a string, a reference to a collaborator) is written back as
+  the very value it had: collaborators are never copied.
 """
 
 from __future__ import annotations
 
+import collections
 import copy
 import dataclasses
 from collections.abc import Iterable
@@ -25,6 +28,7 @@ from typing import Any
 __all__ = ["StateSnapshot", "state_holders"]
 
 _KEEP_TYPES = (int, float, str, bytes, bool, type(None), tuple, frozenset)
+_CONTAINERS = (dict, list, set, collections.deque)
 
 
 def _is_lock(value: object) -> bool:
@@ -39,7 +43,7 @@ def _attributes(holder: object) -> dict[str, Any]:
 
 
 def _copied(value: Any) -> Any:
-    return value if isinstance(value, _KEEP_TYPES) else copy.copy(value)
+    return copy.copy(value) if isinstance(value, _CONTAINERS) else value
 
 
 def state_holders(context: object, *, keep: Iterable[str] = ()) -> list[object]:

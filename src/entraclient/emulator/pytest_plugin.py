@@ -48,9 +48,11 @@ def entra_emulator_switch(entra_emulator: Emulator, monkeypatch: pytest.MonkeyPa
 
     Applications constructed during the test without an ``http_client`` send the Entra host
     names to the emulator and refuse every other host; the variables are restored afterwards.
+    ``@pytest.mark.usefixtures("entra_emulator_switch")`` turns it on for a test or a class.
     """
-    from entraclient.emulator_switch import EmulatorSwitch
+    from entraclient.emulator_switch import HOSTS_VARIABLE, EmulatorSwitch
 
+    monkeypatch.delenv(HOSTS_VARIABLE, raising=False)
     switch = EmulatorSwitch((entra_emulator.host, entra_emulator.port), entra_emulator.ca_path)
     for name, value in switch.environment().items():
         monkeypatch.setenv(name, value)
