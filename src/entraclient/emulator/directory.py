@@ -7,6 +7,8 @@ Invariants:
   behind one lock, so a test can keep using a handle after adding a secret or a grant.
 * Tenant ids, domains and app ID URIs are matched case-insensitively.
 * An API with ``tenant_id`` ``None`` is global (like Microsoft Graph): known in every tenant.
+* Well-known first-party APIs (:func:`first_party_apis`) keep their real app ids and App ID
+  URIs and accept v1 tokens, as their registrations in Entra do.
 """
 
 from __future__ import annotations
@@ -19,10 +21,22 @@ from dataclasses import dataclass, field
 
 from entraclient.emulator.certificates import RegisteredCertificate, SniTrust
 
-__all__ = ["GRAPH_APP_ID", "Api", "App", "ClientSecret", "Directory", "Tenant"]
+__all__ = [
+    "GRAPH_APP_ID",
+    "STORAGE_APP_ID",
+    "Api",
+    "App",
+    "ClientSecret",
+    "Directory",
+    "Tenant",
+    "first_party_apis",
+]
 
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 GRAPH_ROLES = ("Application.Read.All", "Directory.Read.All", "Mail.Send", "User.Read.All")
+STORAGE_APP_ID = "e406a681-f3d4-42a8-90b6-c2b029497af1"
+KEY_VAULT_APP_ID = "cfa8b339-82a2-471a-a3c9-0fc0be7a4093"
+ARM_APP_ID = "797f4846-ba00-4fd7-ba43-dac1f8f63013"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +84,8 @@ class Api:
     app_id_uri: str
     tenant_id: str | None
     roles: tuple[str, ...] = ()
+    access_token_version: int = 1
+    """``accessTokenAcceptedVersion`` of its registration: 1 (Entra's default) or 2."""
 
     @property
     def default_scope(self) -> str:
@@ -237,3 +253,14 @@ class Directory:
 def graph_api() -> Api:
     """Microsoft Graph, known in every tenant, with a few common application roles."""
     return Api(GRAPH_APP_ID, "https://graph.microsoft.com", None, GRAPH_ROLES)
+
+
+def first_party_apis() -> tuple[Api, ...]:
+    """Microsoft Graph, Azure Storage, Key Vault and Resource Manager, known in every tenant
+    under their real app ids and App ID URIs, accepting v1 tokens."""
+    return (
+        graph_api(),
+        Api(STORAGE_APP_ID, "https://storage.azure.com", None),
+        Api(KEY_VAULT_APP_ID, "https://vault.azure.net", None),
+        Api(ARM_APP_ID, "https://management.azure.com", None),
+    )

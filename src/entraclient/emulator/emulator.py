@@ -36,7 +36,7 @@ from entraclient.emulator.directory import (
     ClientSecret,
     Directory,
     Tenant,
-    graph_api,
+    first_party_apis,
     new_secret_value,
 )
 from entraclient.emulator.faults import Fault, FaultPlan, Injection
@@ -102,7 +102,8 @@ class Emulator:
         self._bind = ("127.0.0.1" if host == "localhost" else host, port)
         self._lock = threading.Lock()
         self._directory = Directory()
-        self._directory.add_api(graph_api())
+        for api in first_party_apis():
+            self._directory.add_api(api)
         self._log = RequestLog()
         self._routed_hosts = HostSet()
         self._instances = HostSet()
@@ -249,11 +250,18 @@ class Emulator:
             raise ValueError("a redirect URI must be https (or http on localhost/127.0.0.1)")
         self._context.sign_ins.add_redirect_uri(app.client_id, uri)
 
-    def expose_api(self, app: App, *, app_id_uri: str | None = None) -> Api:
+    def expose_api(
+        self, app: App, *, app_id_uri: str | None = None, access_token_version: int = 1
+    ) -> Api:
         """Make ``app`` a web API other apps get user tokens for (``api://{client id}`` by
         default): the audience a middle-tier API's on-behalf-of assertions must have."""
         tenant = self._directory.find_tenant(app.tenant_id)
-        return self.add_api(tenant, app_id_uri=app_id_uri, app_id=app.client_id)
+        return self.add_api(
+            tenant,
+            app_id_uri=app_id_uri,
+            app_id=app.client_id,
+            access_token_version=access_token_version,
+        )
 
     def add_secret(
         self, app: App, value: str | None = None, *, expires_at: float | None = None
@@ -297,14 +305,22 @@ class Emulator:
         app_id_uri: str | None = None,
         roles: Iterable[str] = (),
         app_id: str | None = None,
+        access_token_version: int = 1,
     ) -> Api:
-        """Register a web API in ``tenant`` (``None``: in every tenant) with app roles."""
+        """Register a web API in ``tenant`` (``None``: in every tenant) with app roles.
+
+        ``access_token_version`` is the registration's ``accessTokenAcceptedVersion``: 1 (the
+        default, as in Entra) issues v1 tokens to it, 2 issues v2 tokens.
+        """
+        if access_token_version not in (1, 2):
+            raise ValueError("access_token_version must be 1 or 2")
         api_app_id = (app_id or str(uuid.uuid4())).lower()
         api = Api(
             app_id=api_app_id,
             app_id_uri=app_id_uri or f"api://{api_app_id}",
             tenant_id=tenant.id if tenant else None,
             roles=tuple(roles),
+            access_token_version=access_token_version,
         )
         return self._directory.add_api(api)
 
