@@ -15,6 +15,8 @@ from entraclient.emulator.outages import TokenFaults
 from entraclient.emulator.refresh_tokens import RefreshTokenStore
 from entraclient.emulator.regional import RegionSettings
 from entraclient.emulator.request_log import RequestLog
+from entraclient.emulator.resources import ResourceRegistry
+from entraclient.emulator.sessions import SessionRevocations
 from entraclient.emulator.sign_in import SignIns
 from entraclient.emulator.signing import TokenSigner
 from entraclient.emulator.users import AppFamilies, UserDirectory
@@ -40,3 +42,5 @@ class EmulatorContext:
     refresh_tokens: RefreshTokenStore = field(default_factory=RefreshTokenStore)
     auth_codes: AuthCodeStore = field(default_factory=AuthCodeStore)
     sign_ins: SignIns = field(default_factory=SignIns)
+    resources: ResourceRegistry = field(default_factory=ResourceRegistry)
+    sessions: SessionRevocations = field(default_factory=SessionRevocations)

@@ -11,6 +11,7 @@ Invariants:
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import requests
 
@@ -42,6 +44,7 @@ from entraclient.emulator.directory import (
 from entraclient.emulator.faults import Fault, FaultPlan, Injection
 from entraclient.emulator.hosts import LOOPBACK_HOSTS, HostSet
 from entraclient.emulator.request_log import LoggedRequest, RequestLog
+from entraclient.emulator.resources import ProtectedResource
 from entraclient.emulator.routing import (
     ConnectionRefusals,
     HostRouter,
@@ -62,6 +65,14 @@ __all__ = ["Emulator", "SampleSetup"]
 
 SAMPLE_DOMAIN = "contoso.onmicrosoft.com"
 SAMPLE_API_URI = "api://contoso-sample-api"
+
+
+def _resource_host(api: Api) -> str:
+    parts = urlsplit(api.app_id_uri)
+    if parts.scheme == "https" and parts.hostname:
+        return parts.hostname
+    label = re.sub(r"[^a-z0-9-]+", "-", (parts.netloc or api.app_id).lower()).strip("-")
+    return f"{label or api.app_id}.resource.test"
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,6 +417,38 @@ class Emulator:
     def revoke_refresh_tokens(self, user: User) -> None:
         """Revoke the refresh tokens issued to ``user`` so far (their next use is AADSTS50173)."""
         self._context.refresh_tokens.revoke_user(user)
+
+    # -- protected resources and continuous access evaluation ------------------------------
+
+    def add_resource(
+        self,
+        api: Api,
+        *,
+        host: str | None = None,
+        roles: Iterable[str] = (),
+        scopes: Iterable[str] = (),
+    ) -> ProtectedResource:
+        """Serve a web API protected by ``api``'s tokens at ``https://{host}`` (routed here).
+
+        It validates bearer tokens as a real API does (signature, ``aud``, ``iss``, lifetime,
+        one of ``roles`` for app tokens or ``scopes`` for user tokens; none given: any) and
+        answers 401/403 with Entra's ``WWW-Authenticate``. ``host`` defaults to the App ID
+        URI's host (``api://name`` → ``name.resource.test``).
+        """
+        name = (host or _resource_host(api)).lower()
+        resource = ProtectedResource(name, api, tuple(roles), tuple(scopes))
+        self._context.resources.add(resource)
+        self._routed_hosts.add(name)
+        return resource
+
+    def revoke_sessions(self, principal: App | User) -> int:
+        """Revoke the sessions of a user or of an app's service principal (a CAE critical
+        event): resources then answer its CAE-capable tokens issued before now with a claims
+        challenge. Returns the revocation time (epoch seconds) the challenge asks for."""
+        object_id = (
+            principal.service_principal_id if isinstance(principal, App) else principal.object_id
+        )
+        return self._context.sessions.revoke(object_id, self._context.clock())
 
     # -- hosts -----------------------------------------------------------------------------
 

@@ -48,7 +48,7 @@ def grant_client_credentials(context: EmulatorContext, request: TokenRequest) ->
         capabilities=request.capabilities,
         version=api.access_token_version,
     )
-    claims = app_token_claims(grant, host=request.host, now=request.now)
+    claims = app_token_claims(grant, host=request.host, now=request.issue_time)
     body: dict[str, object] = {
         "token_type": "Bearer",
         "expires_in": APP_TOKEN_LIFETIME,

@@ -121,7 +121,7 @@ def grant_on_behalf_of(context: EmulatorContext, request: TokenRequest) -> dict[
         user,
         tenant,
         request.host,
-        request.now,
+        request.issue_time,
         mfa=mfa,
         capabilities=request.capabilities,
     )
