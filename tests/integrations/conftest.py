@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import functools
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
+from typing import Any, ParamSpec
 
 import pytest
 import requests
@@ -12,6 +15,8 @@ from entraclient import ConfidentialClientApplication
 from entraclient.emulator import Emulator
 from entraclient.emulator.directory import Api, App, Tenant
 from entraclient.emulator.resources import ProtectedResource
+
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True)
@@ -76,3 +81,13 @@ def http(entra_emulator: Emulator) -> Iterator[requests.Session]:
     session = entra_emulator.http_client()
     yield session
     session.close()
+
+
+def run_async(test: Callable[P, Coroutine[Any, Any, None]]) -> Callable[P, None]:
+    """Run an ``async def`` test in a fresh event loop (the suite has no asyncio plugin)."""
+
+    @functools.wraps(test)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run

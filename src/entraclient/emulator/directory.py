@@ -111,6 +111,7 @@ class Directory:
         self._certificates: dict[str, tuple[RegisteredCertificate, ...]] = {}  # by client id
         self._sni_trusts: dict[str, tuple[SniTrust, ...]] = {}  # by client id
         self._refresh_in: dict[str, int] = {}  # by client id
+        self._app_token_lifetimes: dict[str, int] = {}  # by client id
 
     def add_tenant(self, domains: Sequence[str], tenant_id: str | None = None) -> Tenant:
         """Register a tenant with its verified domains (at least one)."""
@@ -209,6 +210,19 @@ class Directory:
         """The ``refresh_in`` of ``app``'s tokens, if set."""
         with self._lock:
             return self._refresh_in.get(app.client_id)
+
+    def set_app_token_lifetime(self, app: App, seconds: int | None) -> None:
+        """Make ``app``'s app-only tokens live ``seconds`` (``None``: the default)."""
+        with self._lock:
+            if seconds is None:
+                self._app_token_lifetimes.pop(app.client_id, None)
+            else:
+                self._app_token_lifetimes[app.client_id] = seconds
+
+    def app_token_lifetime_of(self, app: App) -> int | None:
+        """The lifetime set for ``app``'s app-only tokens, if any."""
+        with self._lock:
+            return self._app_token_lifetimes.get(app.client_id)
 
     def add_api(self, api: Api) -> Api:
         """Register a resource API."""

@@ -441,6 +441,13 @@ class Emulator:
         self._routed_hosts.add(name)
         return resource
 
+    def set_app_token_lifetime(self, app: App, seconds: int | None) -> None:
+        """Make ``app``'s app-only tokens live ``seconds`` (``None``: Entra's 3599 again), to
+        test what consumers do with tokens near their expiry."""
+        if seconds is not None and (isinstance(seconds, bool) or seconds <= 0):
+            raise ValueError("the lifetime must be a positive number of seconds, or None")
+        self._directory.set_app_token_lifetime(app, seconds)
+
     def revoke_sessions(self, principal: App | User) -> int:
         """Revoke the sessions of a user or of an app's service principal (a CAE critical
         event): resources then answer its CAE-capable tokens issued before now with a claims

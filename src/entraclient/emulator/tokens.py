@@ -58,6 +58,7 @@ class AppTokenGrant:
     roles: Sequence[str]
     capabilities: Sequence[str] = ()
     version: int = 1
+    lifetime: int = APP_TOKEN_LIFETIME
 
 
 def issuer_for(host: str, tenant_id: str) -> str:
@@ -105,7 +106,7 @@ def app_token_claims(grant: AppTokenGrant, *, host: str, now: float) -> dict[str
         "iss": issuer,
         "iat": issued_at,
         "nbf": issued_at,
-        "exp": issued_at + APP_TOKEN_LIFETIME,
+        "exp": issued_at + grant.lifetime,
         **client_claims(grant.version, grant.app.client_id, AUTH_METHOD_ACR[grant.auth_method]),
         "idtyp": "app",
         "oid": grant.app.service_principal_id,

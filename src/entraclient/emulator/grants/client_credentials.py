@@ -47,12 +47,13 @@ def grant_client_credentials(context: EmulatorContext, request: TokenRequest) ->
         roles=context.directory.granted_roles(app, api),
         capabilities=request.capabilities,
         version=api.access_token_version,
+        lifetime=context.directory.app_token_lifetime_of(app) or APP_TOKEN_LIFETIME,
     )
     claims = app_token_claims(grant, host=request.host, now=request.issue_time)
     body: dict[str, object] = {
         "token_type": "Bearer",
-        "expires_in": APP_TOKEN_LIFETIME,
-        "ext_expires_in": APP_TOKEN_LIFETIME,
+        "expires_in": grant.lifetime,
+        "ext_expires_in": grant.lifetime,
         "access_token": context.signer.sign(claims),
     }
     refresh_in = context.directory.refresh_in_of(app)
