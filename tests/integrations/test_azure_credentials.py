@@ -171,7 +171,10 @@ def test_on_behalf_of_credential_through_the_policy(setup: Setup) -> None:
     assert "***" in repr(credential) and assertion not in repr(credential)
     policy = BearerTokenCredentialPolicy(credential, scope, enable_cae=True)
     transport = RequestsTransport(session=setup.emu.http_client())
-    with PipelineClient(resource.url, policies=[policy], transport=transport) as client:
+    client: PipelineClient[Any, Any] = PipelineClient(
+        resource.url, policies=[policy], transport=transport
+    )
+    with client:
         answer = client.send_request(HttpRequest("GET", resource.url))
         assert answer.status_code == 200, answer.text()
         assert answer.json()["caller"]["scp"] == "Orders.Read"
