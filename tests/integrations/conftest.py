@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import ssl
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from typing import Any, ParamSpec
 
+import httpx
 import pytest
 import requests
 
@@ -91,3 +93,35 @@ def run_async(test: Callable[P, Coroutine[Any, Any, None]]) -> Callable[P, None]
         asyncio.run(test(*args, **kwargs))
 
     return run
+
+
+class RoutingTransport(httpx.BaseTransport):
+    """A sync httpx transport reaching the emulator's hosts (the twin of the emulator's
+    async one, for testing ``httpx.Client``)."""
+
+    def __init__(self, emu: Emulator) -> None:
+        self._router = emu.router()
+        self._pool = httpx.HTTPTransport(verify=ssl.create_default_context(cafile=emu.ca_path))
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        target = self._router.route(host, request.url.port or 443)
+        if target is None:
+            raise httpx.ConnectError(f"{host} is not served by the emulator", request=request)
+        request.url = request.url.copy_with(host=target[0], port=target[1])
+        request.extensions = {**request.extensions, "sni_hostname": host}
+        return self._pool.handle_request(request)
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def user_assertion(setup: Setup) -> tuple[str, App]:
+    """A middle-tier API app, exposed, and a user's token for it (the OBO assertion)."""
+    emu = setup.emu
+    middle = emu.add_app(setup.tenant)
+    exposed = emu.expose_api(middle)
+    client = emu.add_app(setup.tenant)
+    user = emu.add_user(setup.tenant)
+    tokens = emu.issue_user_tokens(client, user, [f"{exposed.app_id_uri}/access"])
+    return str(tokens["access_token"]), middle
