@@ -10,6 +10,11 @@ The consumer's arguments map onto the applications' calls and nothing else: ``cl
 (its own cache, apart from non-CAE tokens); ``tenant_id`` asks another tenant through the same
 cache when allowed. Concurrent callers are coalesced by the applications' drivers, and the async
 credentials only ever await.
+
+A credential that built its own apps also remembers the last token it handed out per
+(tenant, CAE, scopes) and hands it out again, without asking the app, until it is due for
+renewal (``refresh_on``, else five minutes before expiry: the window the app's cache uses);
+a ``claims`` challenge always goes to the app.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from entraclient.integrations.tokens import (
     app_options_for,
     issued_token_of,
     now,
+    renewal_time,
 )
 
 __all__ = [
@@ -44,19 +50,11 @@ __all__ = [
 ]
 
 App = ConfidentialClientApplication | AsyncConfidentialClientApplication
+TokenKey = tuple[str, bool, tuple[str, ...]]  # (tenant, CAE or not, scopes)
 
 
 def _authentication_error(error: Exception) -> ClientAuthenticationError:
     return ClientAuthenticationError(message=f"Authentication failed: {error}")
-
-
-def _options_of(claims: str | None, tenant_id: str | None, enable_cae: bool) -> TokenRequestOptions:
-    options: TokenRequestOptions = {"enable_cae": enable_cae}
-    if claims:
-        options["claims"] = claims
-    if tenant_id:
-        options["tenant_id"] = tenant_id
-    return options
 
 
 def _is_cae_app(app: App) -> bool:
@@ -78,6 +76,7 @@ class _CredentialCore:
         application: App | None,
         app_options: Mapping[str, Any],
     ) -> None:
+        self._recent: dict[TokenKey, IssuedToken] = {}
         if application is not None:
             self._owns_apps = False
             authority = application.authority.url
@@ -108,8 +107,32 @@ class _CredentialCore:
             "use other tenants or enable_cae.",
         )
 
-    def _app_for(self, tenant_id: str | None, enable_cae: bool) -> Any:
-        return self._pool.app(self._policy.resolve(tenant_id), enable_cae)
+    def _app_for(self, tenant: str, enable_cae: bool) -> Any:
+        return self._pool.app(tenant, enable_cae)
+
+    def _recent_token(self, key: TokenKey, claims: str | None) -> IssuedToken | None:
+        """The token this credential handed out last for ``key``, while it is not yet due
+        for renewal (only for apps it owns, whose caches nobody else changes)."""
+        if claims or not self._owns_apps:
+            return None
+        issued = self._recent.get(key)
+        if issued is None or now() >= renewal_time(issued):
+            return None
+        return issued
+
+    def _remember(self, key: TokenKey, issued: IssuedToken) -> None:
+        if self._owns_apps:
+            self._recent[key] = issued
+
+    def _plan(
+        self, scopes: tuple[str, ...], claims: str | None, tenant_id: str | None, cae: bool
+    ) -> tuple[TokenKey, IssuedToken | None]:
+        """Which token is wanted, and the remembered one if it can be handed out again."""
+        try:
+            key = (self._policy.resolve(tenant_id), cae, scopes)
+        except TokenRequestError as error:
+            raise _authentication_error(error) from error
+        return key, self._recent_token(key, claims)
 
     @staticmethod
     def _scopes(scopes: tuple[str, ...]) -> list[str]:
@@ -131,13 +154,21 @@ class _SyncCredential(_CredentialCore):
     ) -> Mapping[str, Any]:
         raise NotImplementedError
 
-    def _issue(self, scopes: tuple[str, ...], options: TokenRequestOptions | None) -> IssuedToken:
-        claims, tenant_id, enable_cae = _unpack(options)
+    def _fetch(self, key: TokenKey, claims: str | None) -> IssuedToken:
+        tenant, cae, scopes = key
         try:
-            app = self._app_for(tenant_id, enable_cae)
-            return issued_token_of(self._acquire(app, self._scopes(scopes), claims), now=now())
+            result = self._acquire(self._app_for(tenant, cae), self._scopes(scopes), claims)
+            issued = issued_token_of(result, now=now())
         except (TokenRequestError, TransportError) as error:
             raise _authentication_error(error) from error
+        self._remember(key, issued)
+        return issued
+
+    def _issue(
+        self, scopes: tuple[str, ...], claims: str | None, tenant_id: str | None, cae: bool
+    ) -> IssuedToken:
+        key, recent = self._plan(scopes, claims, tenant_id, cae)
+        return recent or self._fetch(key, claims)
 
     def get_token(
         self,
@@ -148,14 +179,14 @@ class _SyncCredential(_CredentialCore):
         **kwargs: Any,
     ) -> AccessToken:
         """An access token for ``scopes`` (``azure.core.credentials.TokenCredential``)."""
-        issued = self._issue(scopes, _options_of(claims, tenant_id, enable_cae))
+        issued = self._issue(scopes, claims, tenant_id, enable_cae)
         return AccessToken(issued.token, issued.expires_on)
 
     def get_token_info(
         self, *scopes: str, options: TokenRequestOptions | None = None
     ) -> AccessTokenInfo:
         """An access token with ``refresh_on`` (``azure.core.credentials.SupportsTokenInfo``)."""
-        issued = self._issue(scopes, options)
+        issued = self._issue(scopes, *_unpack(options))
         return AccessTokenInfo(
             issued.token,
             issued.expires_on,
@@ -186,16 +217,16 @@ class _AsyncCredential(_CredentialCore):
     ) -> Mapping[str, Any]:
         raise NotImplementedError
 
-    async def _issue(
-        self, scopes: tuple[str, ...], options: TokenRequestOptions | None
-    ) -> IssuedToken:
-        claims, tenant_id, enable_cae = _unpack(options)
+    async def _fetch(self, key: TokenKey, claims: str | None) -> IssuedToken:
+        tenant, cae, scopes = key
         try:
-            app = self._app_for(tenant_id, enable_cae)
+            app = self._app_for(tenant, cae)
             result = await self._acquire(app, self._scopes(scopes), claims)
-            return issued_token_of(result, now=now())
+            issued = issued_token_of(result, now=now())
         except (TokenRequestError, TransportError) as error:
             raise _authentication_error(error) from error
+        self._remember(key, issued)
+        return issued
 
     async def get_token(
         self,
@@ -206,14 +237,17 @@ class _AsyncCredential(_CredentialCore):
         **kwargs: Any,
     ) -> AccessToken:
         """An access token for ``scopes`` (``AsyncTokenCredential``)."""
-        issued = await self._issue(scopes, _options_of(claims, tenant_id, enable_cae))
+        key, recent = self._plan(scopes, claims, tenant_id, enable_cae)
+        issued = recent or await self._fetch(key, claims)
         return AccessToken(issued.token, issued.expires_on)
 
     async def get_token_info(
         self, *scopes: str, options: TokenRequestOptions | None = None
     ) -> AccessTokenInfo:
         """An access token with ``refresh_on`` (``AsyncSupportsTokenInfo``)."""
-        issued = await self._issue(scopes, options)
+        claims, tenant_id, enable_cae = _unpack(options)
+        key, recent = self._plan(scopes, claims, tenant_id, enable_cae)
+        issued = recent or await self._fetch(key, claims)
         return AccessTokenInfo(
             issued.token,
             issued.expires_on,

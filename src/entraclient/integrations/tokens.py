@@ -30,6 +30,7 @@ __all__ = [
     "TenantPolicy",
     "TokenRequestError",
     "issued_token_of",
+    "renewal_time",
 ]
 
 CAE_CAPABILITY = "CP1"
@@ -63,6 +64,17 @@ class IssuedToken:
     expires_on: int
     refresh_on: int | None = None
     token_type: str = "Bearer"
+
+
+RENEWAL_WINDOW = 300
+"""Seconds before expiry a token counts as due for renewal (as the app's cache counts it)."""
+
+
+def renewal_time(issued: IssuedToken) -> float:
+    """When ``issued`` is due for renewal: its ``refresh_on``, else 5 minutes before expiry."""
+    if issued.refresh_on is not None:
+        return min(issued.refresh_on, issued.expires_on - RENEWAL_WINDOW)
+    return issued.expires_on - RENEWAL_WINDOW
 
 
 def issued_token_of(result: Mapping[str, Any], *, now: float) -> IssuedToken:
