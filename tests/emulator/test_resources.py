@@ -175,3 +175,25 @@ def test_the_token_endpoint_honours_the_nbf_of_a_claims_challenge(
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["iat"] >= revoked_at and claims["xms_cc"] == ["CP1"]
     assert _get(http, resource, token).status_code == 200
+
+
+def test_user_tokens_follow_the_api_version(emu: Emulator, daemon: Daemon) -> None:
+    user = emu.add_user(daemon.tenant)
+    v2_api = emu.add_api(daemon.tenant, app_id_uri="api://v2-user-api", access_token_version=2)
+    v1 = emu.issue_user_tokens(daemon.app, user, [f"{daemon.api.app_id_uri}/Things.Read"])
+    v2 = emu.issue_user_tokens(daemon.app, user, [f"{v2_api.app_id_uri}/Things.Read"])
+    v1_claims = jwt.decode(str(v1["access_token"]), options={"verify_signature": False})
+    v2_claims = jwt.decode(str(v2["access_token"]), options={"verify_signature": False})
+    assert (v1_claims["aud"], v1_claims["ver"], v1_claims["upn"]) == (
+        daemon.api.app_id_uri,
+        "1.0",
+        user.username,
+    )
+    assert v1_claims["appid"] == daemon.app.client_id and "preferred_username" not in v1_claims
+    assert (v2_claims["aud"], v2_claims["ver"], v2_claims["azp"]) == (
+        v2_api.app_id,
+        "2.0",
+        daemon.app.client_id,
+    )
+    assert v2_claims["preferred_username"] == user.username and "upn" not in v2_claims
+    assert v2_claims["iss"] == f"https://login.microsoftonline.com/{daemon.tenant.id}/v2.0"
