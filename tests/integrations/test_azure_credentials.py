@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import jwt
@@ -260,3 +261,12 @@ def test_sync_app_shared_with_a_credential_shares_its_cache(setup: Setup) -> Non
     app: ConfidentialClientApplication = setup.sync_app()
     ClientCredential(application=app).get_token(setup.scope)
     assert app.acquire_token_for_client([setup.scope])["token_source"] == "cache"
+
+
+def test_sync_concurrent_callers_are_coalesced(setup: Setup) -> None:
+    setup.emu.inject(DelayHeaders(0.2), path=TOKEN_ENDPOINT)
+    setup.emu.clear_log()
+    with _credential(setup) as credential, ThreadPoolExecutor(max_workers=16) as pool:
+        tokens = list(pool.map(lambda _: credential.get_token(setup.scope).token, range(64)))
+    assert len(set(tokens)) == 1
+    assert setup.token_requests() == 1
