@@ -197,3 +197,23 @@ def test_user_tokens_follow_the_api_version(emu: Emulator, daemon: Daemon) -> No
     )
     assert v2_claims["preferred_username"] == user.username and "upn" not in v2_claims
     assert v2_claims["iss"] == f"https://login.microsoftonline.com/{daemon.tenant.id}/v2.0"
+
+
+def test_a_refreshed_user_token_carries_the_announced_capabilities(
+    emu: Emulator, daemon: Daemon, post_token: PostToken
+) -> None:
+    user = emu.add_user(daemon.tenant)
+    scope = f"{daemon.api.app_id_uri}/Things.Read"
+    first = emu.issue_user_tokens(daemon.app, user, ["openid", "offline_access", scope])
+    form = {
+        "grant_type": "refresh_token",
+        "client_id": daemon.app.client_id,
+        "client_secret": str(daemon.app.secret),
+        "refresh_token": str(first["refresh_token"]),
+        "scope": scope,
+        **_capable(daemon),
+    }
+    answer = post_token(daemon.tenant.id, form)
+    assert answer.status_code == 200, answer.text
+    claims = jwt.decode(answer.json()["access_token"], options={"verify_signature": False})
+    assert claims["xms_cc"] == ["CP1"] and claims["scp"] == "Things.Read"
