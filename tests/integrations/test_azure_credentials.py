@@ -21,7 +21,7 @@ from azure.core.pipeline.policies import (
 from azure.core.pipeline.transport import AsyncioRequestsTransport, RequestsTransport
 from azure.core.rest import HttpRequest
 
-from entraclient import ConfidentialClientApplication
+from entraclient import ConfidentialClientApplication, TokenCache
 from entraclient.aio import AsyncConfidentialClientApplication
 from entraclient.emulator.faults import TOKEN_ENDPOINT, DelayHeaders
 from entraclient.integrations.azure import (
@@ -270,3 +270,13 @@ def test_sync_concurrent_callers_are_coalesced(setup: Setup) -> None:
         tokens = list(pool.map(lambda _: credential.get_token(setup.scope).token, range(64)))
     assert len(set(tokens)) == 1
     assert setup.token_requests() == 1
+
+
+def test_a_given_token_cache_holds_the_plain_tokens_only(setup: Setup) -> None:
+    cache = TokenCache()
+    with _credential(setup, token_cache=cache) as credential:
+        credential.get_token(setup.scope)
+        credential.get_token(setup.scope, enable_cae=True)
+    cached = [t["secret"] for t in cache.search(TokenCache.CredentialType.ACCESS_TOKEN)]
+    assert len(cached) == 1
+    assert "xms_cc" not in jwt.decode(cached[0], options={"verify_signature": False})

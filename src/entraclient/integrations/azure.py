@@ -89,6 +89,8 @@ class _CredentialCore:
         self._owns_apps = True
         self._policy = TenantPolicy.of(authority, additionally_allowed_tenants)
         options = dict(app_options)
+        given_cache = options.pop("token_cache", None)  # the non-CAE apps' cache, if given
+        caches = (TokenCache() if given_cache is None else given_cache, TokenCache())
         app_class = self._app_class
         base_authority = authority
 
@@ -96,7 +98,7 @@ class _CredentialCore:
             kwargs = app_options_for(base_authority, tenant, cae, cache, options)
             return app_class(client_id, client_credential, **kwargs)
 
-        self._pool = AppPool(build)
+        self._pool = AppPool(build, caches=caches)
 
     @staticmethod
     def _refuse_new_app(tenant: str, cae: bool, cache: TokenCache) -> Any:
