@@ -217,3 +217,24 @@ def test_a_refreshed_user_token_carries_the_announced_capabilities(
     assert answer.status_code == 200, answer.text
     claims = jwt.decode(answer.json()["access_token"], options={"verify_signature": False})
     assert claims["xms_cc"] == ["CP1"] and claims["scp"] == "Things.Read"
+
+
+def test_a_policy_change_challenges_every_cae_token_of_the_api(
+    emu: Emulator,
+    http: requests.Session,
+    daemon: Daemon,
+    resource: ProtectedResource,
+    post_token: PostToken,
+) -> None:
+    other_app = emu.add_app(daemon.tenant)
+    emu.grant_app_roles(other_app, daemon.api, ["Things.Read"])
+    other_form = {"client_id": other_app.client_id, "client_secret": str(other_app.secret)}
+    tokens = [
+        _token(post_token, daemon, **_capable(daemon)),
+        _token(post_token, daemon, **_capable(daemon), **other_form),
+    ]
+    other_api = emu.add_api(daemon.tenant, roles=["Things.Read"])
+    emu.change_policy(other_api)  # another API's policy: nothing changes here
+    assert [_get(http, resource, t).status_code for t in tokens] == [200, 200]
+    emu.change_policy(daemon.api)
+    assert [_error_of(_get(http, resource, t)) for t in tokens] == ["insufficient_claims"] * 2

@@ -448,6 +448,12 @@ class Emulator:
             raise ValueError("the lifetime must be a positive number of seconds, or None")
         self._directory.set_app_token_lifetime(app, seconds)
 
+    def change_policy(self, api: Api) -> int:
+        """A Conditional Access policy covering ``api`` changed (a CAE critical event for
+        every caller): its resources challenge every CAE-capable token issued before now.
+        Returns the time (epoch seconds) the challenge asks for."""
+        return self._context.sessions.change_policy(api.app_id, self._context.clock())
+
     def revoke_sessions(self, principal: App | User) -> int:
         """Revoke the sessions of a user or of an app's service principal (a CAE critical
         event): resources then answer its CAE-capable tokens issued before now with a claims

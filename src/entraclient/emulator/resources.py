@@ -9,7 +9,8 @@ first failure deciding the answer:
    that version for a known tenant, ``nbf``/``exp`` within 5 minutes of clock skew (the
    Microsoft.IdentityModel default) — else 401 ``invalid_token``;
 3. a CAE-capable token (``xms_cc`` has ``CP1``) issued before its principal's sessions were
-   revoked — 401 ``insufficient_claims`` with a claims challenge;
+   revoked, or before the API's access policy changed — 401 ``insufficient_claims`` with a
+   claims challenge;
 4. one of the required ``roles`` (app tokens) or ``scp`` values (user tokens) — else 403
    ``insufficient_scope``.
 
@@ -154,11 +155,11 @@ def _lifetime_problem(claims: dict[str, object], now: float) -> str | None:
     return None
 
 
-def _revocation(claims: dict[str, object], revocations: SessionRevocations) -> int | None:
+def _revocation(claims: dict[str, object], api: Api, revocations: SessionRevocations) -> int | None:
     capabilities = claims.get("xms_cc")
     if not isinstance(capabilities, list) or CAE_CAPABILITY not in capabilities:
         return None
-    revoked = revocations.revoked_at(str(claims.get("oid", "")))
+    revoked = revocations.not_before(str(claims.get("oid", "")), api.app_id)
     issued = claims.get("iat")
     if revoked is None or not isinstance(issued, int | float) or issued >= revoked:
         return None
@@ -194,7 +195,7 @@ def judge(
     problem = _issuer_problem(claims, resource.api, directory) or _lifetime_problem(claims, clock())
     if problem is not None:
         return _refuse(problem)
-    revoked = _revocation(claims, revocations)
+    revoked = _revocation(claims, resource.api, revocations)
     if revoked is not None:
         return AccessDecision(
             401,

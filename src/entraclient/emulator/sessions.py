@@ -34,7 +34,8 @@ def encode_claims(claims: str) -> str:
 
 
 class SessionRevocations:
-    """Principals (user or service principal object ids) whose sessions were revoked."""
+    """Principals (user or service principal object ids) whose sessions were revoked, and
+    APIs whose access policy changed (every CAE token for them issued before is challenged)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -51,6 +52,21 @@ class SessionRevocations:
         """The second ``object_id``'s sessions were last revoked, if ever."""
         with self._lock:
             return self._revoked.get(object_id.lower())
+
+    def change_policy(self, api_app_id: str, now: float) -> int:
+        """Record a policy change for the API ``api_app_id``; return its second."""
+        return self.revoke(f"api:{api_app_id}", now)
+
+    def not_before(self, object_id: str, api_app_id: str) -> int | None:
+        """The latest revocation or policy change a CAE token of ``object_id`` for
+        ``api_app_id`` must not predate, if any."""
+        with self._lock:
+            times = [
+                self._revoked.get(object_id.lower()),
+                self._revoked.get(f"api:{api_app_id}".lower()),
+            ]
+        known = [t for t in times if t is not None]
+        return max(known) if known else None
 
     def clear(self) -> None:
         """Forget every revocation."""
