@@ -5,10 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 LINT_PATHS := $(wildcard src tests bench examples)
 # The user extras the test suite needs; contributor tools are the `dev` dependency group.
-TEST_EXTRAS := emulator,async
+TEST_EXTRAS := emulator,async,azure
 
 INTEROP := tests/interop
 INTEROP_STAMP := $(INTEROP)/node_modules/.package-lock.json
+AZURITE := tests/azurite
+AZURITE_STAMP := $(AZURITE)/node_modules/.package-lock.json
 
 .PHONY: demo test lint typecheck pytest bench clean install interop docs docs-strict package browser installed
 
@@ -37,12 +39,16 @@ typecheck: $(STAMP)
 interop:
 	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
 		$(MAKE) --no-print-directory -q $(INTEROP_STAMP) || $(MAKE) --no-print-directory $(INTEROP_STAMP); \
+		$(MAKE) --no-print-directory -q $(AZURITE_STAMP) || $(MAKE) --no-print-directory $(AZURITE_STAMP); \
 	else \
-		echo "node/npm not found: the oidc-provider interop test will be skipped"; \
+		echo "node/npm not found: the oidc-provider and Azurite tests will be skipped"; \
 	fi
 
 $(INTEROP_STAMP): $(INTEROP)/package.json $(INTEROP)/package-lock.json
 	npm ci --prefix $(INTEROP) --no-audit --no-fund --loglevel=error
+
+$(AZURITE_STAMP): $(AZURITE)/package.json $(AZURITE)/package-lock.json
+	npm ci --prefix $(AZURITE) --no-audit --no-fund --loglevel=error
 
 pytest: $(STAMP) interop browser
 	$(BIN)/python -m pytest -q -rs
@@ -91,4 +97,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(QUICK),--quick,) $(if $(SAVE),--output bench/results.json,)
 
 clean:
-	rm -rf $(VENV) build dist .mypy_cache .ruff_cache $(INTEROP)/node_modules
+	rm -rf $(VENV) build dist .mypy_cache .ruff_cache $(INTEROP)/node_modules $(AZURITE)/node_modules

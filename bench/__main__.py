@@ -21,7 +21,7 @@ from typing import Any
 import msal
 
 import entraclient
-from bench import async_herd
+from bench import async_herd, credentials
 from bench.obo import obo_rows
 from bench.scenarios import SCENARIOS, Row, Settings
 
@@ -116,6 +116,7 @@ def main() -> None:
         print("\nasyncio (against the embedded emulator on loopback) ...", flush=True)
         async_rows = async_herd.run(arguments.quick)
         async_herd.print_table(async_rows)
+        async_rows["azure_credentials"] = credentials.run_and_print(arguments.quick)
     elapsed = time.perf_counter() - started
     write_results(rows, arguments.quick, elapsed, async_rows, arguments.output)
     print(f"\n{elapsed:.0f} s; results written to {arguments.output}")

@@ -49,9 +49,10 @@ def test_token_is_a_jwt_verifiable_against_the_published_jwks(
     key = jwt.PyJWKSet.from_dict(jwks)[jwt.get_unverified_header(token)["kid"]]
     claims = jwt.decode(token, key=key, algorithms=["RS256"], audience=daemon.api.app_id_uri)
     assert claims["tid"] == daemon.tenant.id
-    assert claims["azp"] == daemon.app.client_id
+    assert claims["appid"] == daemon.app.client_id
     assert claims["roles"] == ["Things.Read"]
-    assert claims["iss"] == config["issuer"].replace("{tenantid}", daemon.tenant.id)
+    # A v1 API (accessTokenAcceptedVersion unset) gets the v1 issuer, not discovery's v2 one.
+    assert claims["iss"] == f"https://sts.windows.net/{daemon.tenant.id}/"
 
 
 def test_second_call_is_served_from_the_cache(entra_emulator: Emulator, daemon: Daemon) -> None:

@@ -52,8 +52,11 @@ def deploy(
     redirect_uri = f"{web_server.url}/auth/callback"
     web = emu.add_app(tenant, display_name="sample web app", redirect_uris=[redirect_uri])
     api_app = emu.add_app(tenant, display_name="sample orders API")
-    orders_api = emu.expose_api(api_app, app_id_uri="api://contoso-orders")
-    downstream_api = emu.add_api(tenant, app_id_uri=DOWNSTREAM_SCOPE.rsplit("/", 1)[0])
+    # Both APIs opted into v2 tokens (accessTokenAcceptedVersion 2): aud is their client id.
+    orders_api = emu.expose_api(api_app, app_id_uri="api://contoso-orders", access_token_version=2)
+    downstream_api = emu.add_api(
+        tenant, app_id_uri=DOWNSTREAM_SCOPE.rsplit("/", 1)[0], access_token_version=2
+    )
     host = authority_host or "login.microsoftonline.com"
     authority = f"https://{host}/{tenant.domain}"
     with emu.http_client() as http:
@@ -65,7 +68,7 @@ def deploy(
                 http_client=emu.async_http_client(), instance_discovery=authority_host is None,
             ),
             ApiSettings(
-                audience=orders_api.app_id_uri,
+                audience=orders_api.app_id,
                 issuer=f"https://{host}/{tenant.id}/v2.0",
                 jwks=jwks,
                 downstream_scope=DOWNSTREAM_SCOPE,

@@ -165,7 +165,7 @@ def test_token_says_the_client_used_a_certificate(
     import jwt
 
     token = post(post_token, cert_daemon, forge(leaf, cert_daemon)).json()["access_token"]
-    assert jwt.decode(token, options={"verify_signature": False})["azpacr"] == "2"
+    assert jwt.decode(token, options={"verify_signature": False})["appidacr"] == "2"  # v1 API
 
 
 # -- refused ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from .support import CheckEntraError, Daemon, PostToken
 
 
 def verified_claims(
-    http: requests.Session, token: str, *, tenant_id: str, audience: str
+    http: requests.Session, token: str, *, tenant_id: str, audience: str, version: int = 1
 ) -> dict[str, object]:
     """Verify ``token`` against the JWKS the emulator serves; return its claims."""
     jwks_url = f"https://login.microsoftonline.com/{tenant_id}/discovery/v2.0/keys"
@@ -25,7 +25,9 @@ def verified_claims(
         key.key,
         algorithms=["RS256"],
         audience=audience,
-        issuer=f"https://login.microsoftonline.com/{tenant_id}/v2.0",
+        issuer=f"https://login.microsoftonline.com/{tenant_id}/v2.0"
+        if version == 2
+        else f"https://sts.windows.net/{tenant_id}/",
     )
     return claims
 
@@ -47,9 +49,11 @@ def test_issues_a_verifiable_app_token(
         http, body["access_token"], tenant_id=daemon.tenant.id, audience=daemon.api.app_id_uri
     )
     assert claims["tid"] == daemon.tenant.id
-    assert claims["azp"] == claims["appid"] == daemon.app.client_id
+    assert claims["appid"] == daemon.app.client_id
+    assert "azp" not in claims and "azpacr" not in claims  # v1: the API did not opt into v2
+    assert claims["idp"] == claims["iss"]
     assert claims["oid"] == claims["sub"] == daemon.app.service_principal_id
-    assert (claims["azpacr"], claims["idtyp"], claims["ver"]) == ("1", "app", "2.0")
+    assert (claims["appidacr"], claims["idtyp"], claims["ver"]) == ("1", "app", "1.0")
     assert claims["roles"] == ["Things.Read"]
     assert isinstance(claims["exp"], int)
     assert isinstance(claims["iat"], int)
@@ -66,6 +70,51 @@ def test_resource_addressed_by_its_app_id(
     token = response.json()["access_token"]
     claims = verified_claims(http, token, tenant_id=daemon.tenant.id, audience=daemon.api.app_id)
     assert claims["roles"] == ["Things.Read"]
+
+
+def test_a_v2_api_gets_a_v2_token_whichever_way_it_is_named(
+    emu: Emulator, daemon: Daemon, http: requests.Session, post_token: PostToken
+) -> None:
+    api = emu.add_api(daemon.tenant, app_id_uri="api://v2-api", roles=["R"], access_token_version=2)
+    emu.grant_app_roles(daemon.app, api, ["R"])
+    for scope in (api.default_scope, f"{api.app_id}/.default"):
+        token = post_token(daemon.tenant.id, daemon.form(scope=scope)).json()["access_token"]
+        claims = verified_claims(
+            http, token, tenant_id=daemon.tenant.id, audience=api.app_id, version=2
+        )
+        assert (claims["azp"], claims["azpacr"], claims["ver"]) == (
+            daemon.app.client_id,
+            "1",
+            "2.0",
+        )
+        assert "appid" not in claims and "appidacr" not in claims and "idp" not in claims
+        assert claims["roles"] == ["R"]
+
+
+def test_an_api_accepts_only_token_version_1_or_2(emu: Emulator, daemon: Daemon) -> None:
+    with pytest.raises(ValueError, match="access_token_version"):
+        emu.add_api(daemon.tenant, access_token_version=3)
+
+
+@pytest.mark.parametrize(
+    ("resource", "app_id"),
+    [
+        ("https://storage.azure.com", "e406a681-f3d4-42a8-90b6-c2b029497af1"),
+        ("https://vault.azure.net", "cfa8b339-82a2-471a-a3c9-0fc0be7a4093"),
+        ("https://management.azure.com", "797f4846-ba00-4fd7-ba43-dac1f8f63013"),
+        ("https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000"),
+    ],
+)
+def test_first_party_apis_are_known_and_get_v1_tokens(
+    daemon: Daemon, post_token: PostToken, resource: str, app_id: str
+) -> None:
+    form = daemon.form(scope=f"{resource}/.default")
+    token = post_token(daemon.tenant.id, form).json()["access_token"]
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert (claims["aud"], claims["ver"]) == (resource, "1.0")
+    assert claims["iss"] == f"https://sts.windows.net/{daemon.tenant.id}/"
+    by_id = post_token(daemon.tenant.id, daemon.form(scope=f"{app_id}/.default")).json()
+    assert jwt.decode(by_id["access_token"], options={"verify_signature": False})["aud"] == app_id
 
 
 def test_no_roles_granted_still_issues_a_token(

@@ -18,6 +18,7 @@ from entraclient.emulator.fault_middleware import FaultMiddleware
 from entraclient.emulator.imds import imds_routes
 from entraclient.emulator.managed_identity import managed_identity_routes
 from entraclient.emulator.middleware import CollapseSlashesMiddleware, RequestLogMiddleware
+from entraclient.emulator.resource_app import ResourceMiddleware
 from entraclient.emulator.token_endpoint import TokenEndpoint
 from entraclient.emulator.web import json_response
 
@@ -64,6 +65,7 @@ def build_app(context: EmulatorContext) -> Starlette:
             Middleware(RequestLogMiddleware, log=context.log, clock=context.clock),
             Middleware(CollapseSlashesMiddleware),
             Middleware(FaultMiddleware, plan=context.faults),
+            Middleware(ResourceMiddleware, context=context),
         ],
         exception_handlers={404: _no_such_endpoint, 405: _no_such_endpoint},
     )

@@ -4,6 +4,8 @@ Invariants:
 
 * When present, ``claims`` must be a JSON object, else the request is ``invalid_request``
   (AADSTS90023); its content is never echoed.
+* ``access_token.nbf.value`` (a CAE claims challenge answered) asks for a token issued no
+  earlier than that second; the grants honour it (:attr:`.grants.TokenRequest.issue_time`).
 * Client capabilities are the string values of ``access_token.xms_cc.values``; they end up in
   the access token's ``xms_cc`` claim (``CP1`` announces Continuous Access Evaluation).
 """
@@ -16,7 +18,7 @@ from typing import Any
 
 from entraclient.emulator.errors import EntraError, ErrorKind
 
-__all__ = ["client_capabilities", "parse_claims"]
+__all__ = ["client_capabilities", "parse_claims", "requested_not_before"]
 
 
 def parse_claims(form: Mapping[str, str]) -> dict[str, Any] | None:
@@ -43,3 +45,16 @@ def client_capabilities(claims: Mapping[str, Any] | None) -> tuple[str, ...]:
     if not isinstance(values, list):
         return ()
     return tuple(v for v in values if isinstance(v, str) and v)
+
+
+def requested_not_before(claims: Mapping[str, Any] | None) -> int | None:
+    """The ``access_token.nbf.value`` a claims challenge asks for, in epoch seconds."""
+    access_token = (claims or {}).get("access_token")
+    nbf = access_token.get("nbf") if isinstance(access_token, dict) else None
+    value = nbf.get("value") if isinstance(nbf, dict) else None
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value) if isinstance(value, int | str) else None
+    except ValueError:
+        return None

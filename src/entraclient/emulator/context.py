@@ -16,6 +16,8 @@ from entraclient.emulator.outages import TokenFaults
 from entraclient.emulator.refresh_tokens import RefreshTokenStore
 from entraclient.emulator.regional import RegionSettings
 from entraclient.emulator.request_log import RequestLog
+from entraclient.emulator.resources import ResourceRegistry
+from entraclient.emulator.sessions import SessionRevocations
 from entraclient.emulator.sign_in import SignIns
 from entraclient.emulator.signing import TokenSigner
 from entraclient.emulator.users import AppFamilies, UserDirectory
@@ -43,3 +45,5 @@ class EmulatorContext:
     sign_ins: SignIns = field(default_factory=SignIns)
     managed_identities: ManagedIdentityRegistry = field(default_factory=ManagedIdentityRegistry)
     identity_hosts: IdentityHostSettings = field(default_factory=IdentityHostSettings)
+    resources: ResourceRegistry = field(default_factory=ResourceRegistry)
+    sessions: SessionRevocations = field(default_factory=SessionRevocations)

@@ -7,6 +7,8 @@ Invariants:
   behind one lock, so a test can keep using a handle after adding a secret or a grant.
 * Tenant ids, domains and app ID URIs are matched case-insensitively.
 * An API with ``tenant_id`` ``None`` is global (like Microsoft Graph): known in every tenant.
+* Well-known first-party APIs (:func:`first_party_apis`) keep their real app ids and App ID
+  URIs and accept v1 tokens, as their registrations in Entra do.
 """
 
 from __future__ import annotations
@@ -20,10 +22,22 @@ from dataclasses import dataclass, field
 from entraclient.emulator.certificates import RegisteredCertificate, SniTrust
 from entraclient.emulator.federated import FederatedTrust
 
-__all__ = ["GRAPH_APP_ID", "Api", "App", "ClientSecret", "Directory", "Tenant"]
+__all__ = [
+    "GRAPH_APP_ID",
+    "STORAGE_APP_ID",
+    "Api",
+    "App",
+    "ClientSecret",
+    "Directory",
+    "Tenant",
+    "first_party_apis",
+]
 
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 GRAPH_ROLES = ("Application.Read.All", "Directory.Read.All", "Mail.Send", "User.Read.All")
+STORAGE_APP_ID = "e406a681-f3d4-42a8-90b6-c2b029497af1"
+KEY_VAULT_APP_ID = "cfa8b339-82a2-471a-a3c9-0fc0be7a4093"
+ARM_APP_ID = "797f4846-ba00-4fd7-ba43-dac1f8f63013"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +85,8 @@ class Api:
     app_id_uri: str
     tenant_id: str | None
     roles: tuple[str, ...] = ()
+    access_token_version: int = 1
+    """``accessTokenAcceptedVersion`` of its registration: 1 (Entra's default) or 2."""
 
     @property
     def default_scope(self) -> str:
@@ -97,6 +113,7 @@ class Directory:
         self._sni_trusts: dict[str, tuple[SniTrust, ...]] = {}  # by client id
         self._federated: dict[str, tuple[FederatedTrust, ...]] = {}  # by client id
         self._refresh_in: dict[str, int] = {}  # by client id
+        self._app_token_lifetimes: dict[str, int] = {}  # by client id
 
     def add_tenant(self, domains: Sequence[str], tenant_id: str | None = None) -> Tenant:
         """Register a tenant with its verified domains (at least one)."""
@@ -206,6 +223,19 @@ class Directory:
         with self._lock:
             return self._refresh_in.get(app.client_id)
 
+    def set_app_token_lifetime(self, app: App, seconds: int | None) -> None:
+        """Make ``app``'s app-only tokens live ``seconds`` (``None``: the default)."""
+        with self._lock:
+            if seconds is None:
+                self._app_token_lifetimes.pop(app.client_id, None)
+            else:
+                self._app_token_lifetimes[app.client_id] = seconds
+
+    def app_token_lifetime_of(self, app: App) -> int | None:
+        """The lifetime set for ``app``'s app-only tokens, if any."""
+        with self._lock:
+            return self._app_token_lifetimes.get(app.client_id)
+
     def add_api(self, api: Api) -> Api:
         """Register a resource API."""
         with self._lock:
@@ -249,3 +279,14 @@ class Directory:
 def graph_api() -> Api:
     """Microsoft Graph, known in every tenant, with a few common application roles."""
     return Api(GRAPH_APP_ID, "https://graph.microsoft.com", None, GRAPH_ROLES)
+
+
+def first_party_apis() -> tuple[Api, ...]:
+    """Microsoft Graph, Azure Storage, Key Vault and Resource Manager, known in every tenant
+    under their real app ids and App ID URIs, accepting v1 tokens."""
+    return (
+        graph_api(),
+        Api(STORAGE_APP_ID, "https://storage.azure.com", None),
+        Api(KEY_VAULT_APP_ID, "https://vault.azure.net", None),
+        Api(ARM_APP_ID, "https://management.azure.com", None),
+    )

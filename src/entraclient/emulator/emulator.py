@@ -11,6 +11,7 @@ Invariants:
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import tempfile
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import requests
 
@@ -39,7 +41,7 @@ from entraclient.emulator.directory import (
     ClientSecret,
     Directory,
     Tenant,
-    graph_api,
+    first_party_apis,
     new_secret_value,
 )
 from entraclient.emulator.faults import Fault, FaultPlan, Injection
@@ -57,6 +59,7 @@ from entraclient.emulator.managed_identity import BACKENDS as MI_BACKENDS
 from entraclient.emulator.managed_identity import served_certificate_thumbprint
 from entraclient.emulator.isolation import StateSnapshot, state_holders
 from entraclient.emulator.request_log import LoggedRequest, RequestLog
+from entraclient.emulator.resources import ProtectedResource
 from entraclient.emulator.routing import (
     ConnectionRefusals,
     HostRouter,
@@ -77,6 +80,14 @@ __all__ = ["Emulator", "SampleSetup"]
 
 SAMPLE_DOMAIN = "contoso.onmicrosoft.com"
 SAMPLE_API_URI = "api://contoso-sample-api"
+
+
+def _resource_host(api: Api) -> str:
+    parts = urlsplit(api.app_id_uri)
+    if parts.scheme == "https" and parts.hostname:
+        return parts.hostname
+    label = re.sub(r"[^a-z0-9-]+", "-", (parts.netloc or api.app_id).lower()).strip("-")
+    return f"{label or api.app_id}.resource.test"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +128,8 @@ class Emulator:
         self._bind = ("127.0.0.1" if host == "localhost" else host, port)
         self._lock = threading.Lock()
         self._directory = Directory()
-        self._directory.add_api(graph_api())
+        for api in first_party_apis():
+            self._directory.add_api(api)
         self._log = RequestLog()
         self._routed_hosts = HostSet()
         self._instances = HostSet()
@@ -266,11 +278,18 @@ class Emulator:
             raise ValueError("a redirect URI must be https (or http on localhost/127.0.0.1)")
         self._context.sign_ins.add_redirect_uri(app.client_id, uri)
 
-    def expose_api(self, app: App, *, app_id_uri: str | None = None) -> Api:
+    def expose_api(
+        self, app: App, *, app_id_uri: str | None = None, access_token_version: int = 1
+    ) -> Api:
         """Make ``app`` a web API other apps get user tokens for (``api://{client id}`` by
         default): the audience a middle-tier API's on-behalf-of assertions must have."""
         tenant = self._directory.find_tenant(app.tenant_id)
-        return self.add_api(tenant, app_id_uri=app_id_uri, app_id=app.client_id)
+        return self.add_api(
+            tenant,
+            app_id_uri=app_id_uri,
+            app_id=app.client_id,
+            access_token_version=access_token_version,
+        )
 
     def add_secret(
         self, app: App, value: str | None = None, *, expires_at: float | None = None
@@ -314,14 +333,22 @@ class Emulator:
         app_id_uri: str | None = None,
         roles: Iterable[str] = (),
         app_id: str | None = None,
+        access_token_version: int = 1,
     ) -> Api:
-        """Register a web API in ``tenant`` (``None``: in every tenant) with app roles."""
+        """Register a web API in ``tenant`` (``None``: in every tenant) with app roles.
+
+        ``access_token_version`` is the registration's ``accessTokenAcceptedVersion``: 1 (the
+        default, as in Entra) issues v1 tokens to it, 2 issues v2 tokens.
+        """
+        if access_token_version not in (1, 2):
+            raise ValueError("access_token_version must be 1 or 2")
         api_app_id = (app_id or str(uuid.uuid4())).lower()
         api = Api(
             app_id=api_app_id,
             app_id_uri=app_id_uri or f"api://{api_app_id}",
             tenant_id=tenant.id if tenant else None,
             roles=tuple(roles),
+            access_token_version=access_token_version,
         )
         return self._directory.add_api(api)
 
@@ -407,6 +434,51 @@ class Emulator:
     def revoke_refresh_tokens(self, user: User) -> None:
         """Revoke the refresh tokens issued to ``user`` so far (their next use is AADSTS50173)."""
         self._context.refresh_tokens.revoke_user(user)
+
+    # -- protected resources and continuous access evaluation ------------------------------
+
+    def add_resource(
+        self,
+        api: Api,
+        *,
+        host: str | None = None,
+        roles: Iterable[str] = (),
+        scopes: Iterable[str] = (),
+    ) -> ProtectedResource:
+        """Serve a web API protected by ``api``'s tokens at ``https://{host}`` (routed here).
+
+        It validates bearer tokens as a real API does (signature, ``aud``, ``iss``, lifetime,
+        one of ``roles`` for app tokens or ``scopes`` for user tokens; none given: any) and
+        answers 401/403 with Entra's ``WWW-Authenticate``. ``host`` defaults to the App ID
+        URI's host (``api://name`` → ``name.resource.test``).
+        """
+        name = (host or _resource_host(api)).lower()
+        resource = ProtectedResource(name, api, tuple(roles), tuple(scopes))
+        self._context.resources.add(resource)
+        self._routed_hosts.add(name)
+        return resource
+
+    def set_app_token_lifetime(self, app: App, seconds: int | None) -> None:
+        """Make ``app``'s app-only tokens live ``seconds`` (``None``: Entra's 3599 again), to
+        test what consumers do with tokens near their expiry."""
+        if seconds is not None and (isinstance(seconds, bool) or seconds <= 0):
+            raise ValueError("the lifetime must be a positive number of seconds, or None")
+        self._directory.set_app_token_lifetime(app, seconds)
+
+    def change_policy(self, api: Api) -> int:
+        """A Conditional Access policy covering ``api`` changed (a CAE critical event for
+        every caller): its resources challenge every CAE-capable token issued before now.
+        Returns the time (epoch seconds) the challenge asks for."""
+        return self._context.sessions.change_policy(api.app_id, self._context.clock())
+
+    def revoke_sessions(self, principal: App | User) -> int:
+        """Revoke the sessions of a user or of an app's service principal (a CAE critical
+        event): resources then answer its CAE-capable tokens issued before now with a claims
+        challenge. Returns the revocation time (epoch seconds) the challenge asks for."""
+        object_id = (
+            principal.service_principal_id if isinstance(principal, App) else principal.object_id
+        )
+        return self._context.sessions.revoke(object_id, self._context.clock())
 
     # -- hosts -----------------------------------------------------------------------------
 

@@ -21,7 +21,11 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import Response
 
-from entraclient.emulator.claims_request import client_capabilities, parse_claims
+from entraclient.emulator.claims_request import (
+    client_capabilities,
+    parse_claims,
+    requested_not_before,
+)
 from entraclient.emulator.client_auth import authenticate_client
 from entraclient.emulator.context import EmulatorContext
 from entraclient.emulator.errors import EntraError, ErrorKind, render_error
@@ -101,6 +105,7 @@ class TokenEndpoint:
             host=request_host(request),
         )
         check_regional_request(self._context.regions, request_host(request), form, client.app)
+        claims = parse_claims(form)
         token_request = TokenRequest(
             host=request_host(request),
             tenant=resolved.tenant,
@@ -108,7 +113,8 @@ class TokenEndpoint:
             form=form,
             client=client,
             now=now,
-            capabilities=client_capabilities(parse_claims(form)),
+            capabilities=client_capabilities(claims),
+            not_before=requested_not_before(claims),
         )
         return handler(self._context, token_request)
 

@@ -10,6 +10,8 @@ through :func:`issue_user_tokens`, so their answers have one shape (PROTOCOL.md 
   family of client ids;
 * scopes name at most one resource (AADSTS28000); a scope without a ``/`` is a Microsoft
   Graph permission (``User.Read``); the resource must be known in the user's tenant (500011).
+* The access token is v1 or v2 as the resource accepts (:mod:`.tokens`); Graph's v1 tokens
+  name it by its app id in ``aud``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,12 @@ from entraclient.emulator.context import EmulatorContext
 from entraclient.emulator.directory import GRAPH_APP_ID, Api, App, Tenant
 from entraclient.emulator.errors import EntraError, ErrorKind
 from entraclient.emulator.scopes import OIDC_SCOPES
-from entraclient.emulator.tokens import issuer_for
+from entraclient.emulator.tokens import (
+    access_token_audience,
+    access_token_issuer,
+    client_claims,
+    issuer_for,
+)
 from entraclient.emulator.users import User
 
 __all__ = [
@@ -102,29 +109,42 @@ class UserGrant:
     now: float
     mfa: bool = False
     auth_time: float | None = None
+    capabilities: tuple[str, ...] = ()
 
 
-def _access_token_claims(grant: UserGrant, api: Api, scopes: DelegatedScopes) -> dict[str, object]:
+def _user_names(version: int, user: User) -> dict[str, object]:
+    if version == 2:
+        return {"preferred_username": user.username}
+    return {"upn": user.username, "unique_name": user.username}
+
+
+def _access_token_claims(
+    grant: UserGrant, api: Api, scopes: DelegatedScopes, requested_resource: str
+) -> dict[str, object]:
     now = int(grant.now)
-    audience = api.app_id if api.app_id == GRAPH_APP_ID else api.app_id_uri
-    return {
+    version = api.access_token_version
+    graph_short_name = api.app_id == GRAPH_APP_ID and version == 1
+    audience = api.app_id if graph_short_name else access_token_audience(api, requested_resource)
+    claims: dict[str, object] = {
         "aud": audience,
-        "iss": issuer_for(grant.host, grant.tenant.id),
+        "iss": access_token_issuer(version, grant.host, grant.tenant.id),
         "iat": now,
         "nbf": now,
         "exp": now + USER_TOKEN_LIFETIME,
-        "azp": grant.app.client_id,
-        "azpacr": "1",
+        **client_claims(version, grant.app.client_id, "1"),
         "idtyp": "user",
         "amr": ["pwd", "mfa"] if grant.mfa else ["pwd"],
         "name": grant.user.display_name,
         "oid": grant.user.object_id,
-        "preferred_username": grant.user.username,
+        **_user_names(version, grant.user),
         "scp": " ".join(scopes.permissions) or "user_impersonation",
         "sub": _pairwise_subject(grant.user.object_id, api.app_id),
         "tid": grant.tenant.id,
-        "ver": "2.0",
+        "ver": "2.0" if version == 2 else "1.0",
     }
+    if grant.capabilities:
+        claims["xms_cc"] = list(grant.capabilities)
+    return claims
 
 
 def _id_token_claims(grant: UserGrant, nonce: str | None) -> dict[str, object]:
@@ -168,7 +188,9 @@ def issue_user_tokens(
         "scope": " ".join(s for s in scopes.requested if s != "offline_access"),
         "expires_in": USER_TOKEN_LIFETIME,
         "ext_expires_in": USER_TOKEN_LIFETIME,
-        "access_token": context.signer.sign(_access_token_claims(grant, api, scopes)),
+        "access_token": context.signer.sign(
+            _access_token_claims(grant, api, scopes, scopes.resource)
+        ),
     }
     family = context.families.family_of(grant.app.client_id)
     if scopes.offline_access:

@@ -13,7 +13,9 @@ from entraclient.emulator.client_auth import AuthenticatedClient
 from entraclient.emulator.context import EmulatorContext
 from entraclient.emulator.directory import Tenant
 
-__all__ = ["GrantHandler", "TokenRequest"]
+__all__ = ["MAX_NOT_BEFORE_AHEAD", "GrantHandler", "TokenRequest"]
+
+MAX_NOT_BEFORE_AHEAD = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,16 @@ class TokenRequest:
     client: AuthenticatedClient
     now: float
     capabilities: tuple[str, ...] = ()
+    not_before: int | None = None
+
+    @property
+    def issue_time(self) -> float:
+        """When the token is issued: ``now``, or the ``nbf`` a claims challenge asked for when
+        that is later (by at most :data:`MAX_NOT_BEFORE_AHEAD` seconds)."""
+        wanted = self.not_before
+        if wanted is None or wanted <= self.now or wanted > self.now + MAX_NOT_BEFORE_AHEAD:
+            return self.now
+        return float(wanted)
 
 
 GrantHandler = Callable[[EmulatorContext, TokenRequest], dict[str, object]]

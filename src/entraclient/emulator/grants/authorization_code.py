@@ -74,9 +74,10 @@ def grant_authorization_code(context: EmulatorContext, request: TokenRequest) ->
         grant.user,
         tenant,
         request.host,
-        request.now,
+        request.issue_time,
         mfa=grant.mfa,
         auth_time=grant.auth_time if grant.max_age_requested else None,
+        capabilities=request.capabilities,
     )
     return issue_user_tokens(
         context,

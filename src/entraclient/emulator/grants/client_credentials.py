@@ -8,6 +8,7 @@ Invariants:
 * The answer has no ``scope``, ``refresh_token``, ``id_token`` or ``client_info``; it has
   ``refresh_in`` only for an app given one (``Emulator.set_refresh_in``).
 * Capabilities sent in ``claims`` (``CP1``) become the token's ``xms_cc`` claim.
+* The token is v1 or v2 as the API accepts (:mod:`..tokens`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ from entraclient.emulator.context import EmulatorContext
 from entraclient.emulator.errors import EntraError, ErrorKind
 from entraclient.emulator.grants import TokenRequest
 from entraclient.emulator.scopes import default_scope_resource
-from entraclient.emulator.tokens import APP_TOKEN_LIFETIME, AppTokenGrant, app_token_claims
+from entraclient.emulator.tokens import (
+    APP_TOKEN_LIFETIME,
+    AppTokenGrant,
+    access_token_audience,
+    app_token_claims,
+)
 
 __all__ = ["GRANT_TYPE", "grant_client_credentials"]
 
@@ -37,15 +43,17 @@ def grant_client_credentials(context: EmulatorContext, request: TokenRequest) ->
         app=app,
         tenant_id=tenant.id,
         auth_method=request.client.method,
-        audience=api.app_id if resource.lower() == api.app_id else api.app_id_uri,
+        audience=access_token_audience(api, resource),
         roles=context.directory.granted_roles(app, api),
         capabilities=request.capabilities,
+        version=api.access_token_version,
+        lifetime=context.directory.app_token_lifetime_of(app) or APP_TOKEN_LIFETIME,
     )
-    claims = app_token_claims(grant, host=request.host, now=request.now)
+    claims = app_token_claims(grant, host=request.host, now=request.issue_time)
     body: dict[str, object] = {
         "token_type": "Bearer",
-        "expires_in": APP_TOKEN_LIFETIME,
-        "ext_expires_in": APP_TOKEN_LIFETIME,
+        "expires_in": grant.lifetime,
+        "ext_expires_in": grant.lifetime,
         "access_token": context.signer.sign(claims),
     }
     refresh_in = context.directory.refresh_in_of(app)

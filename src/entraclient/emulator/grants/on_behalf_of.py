@@ -116,5 +116,13 @@ def grant_on_behalf_of(context: EmulatorContext, request: TokenRequest) -> dict[
     _check_mfa(context, tenant.id, scopes, claims.get("amr"))
     amr = claims.get("amr")
     mfa = isinstance(amr, list) and "mfa" in amr
-    grant = UserGrant(request.client.app, user, tenant, request.host, request.now, mfa=mfa)
+    grant = UserGrant(
+        request.client.app,
+        user,
+        tenant,
+        request.host,
+        request.issue_time,
+        mfa=mfa,
+        capabilities=request.capabilities,
+    )
     return issue_user_tokens(context, grant, scopes, client_info=form.get("client_info") == "1")

@@ -48,7 +48,14 @@ def grant_refresh_token(context: EmulatorContext, request: TokenRequest) -> dict
     if tenant is None:
         raise EntraError(ErrorKind.INVALID_TENANT, tenant=grant.user.tenant_id)
     requested = request.form.get("scope", "").split() or list(grant.scopes)
-    user_grant = UserGrant(app, grant.user, tenant, request.host, request.now)
+    user_grant = UserGrant(
+        app,
+        grant.user,
+        tenant,
+        request.host,
+        request.issue_time,
+        capabilities=request.capabilities,
+    )
     return issue_user_tokens(
         context,
         user_grant,

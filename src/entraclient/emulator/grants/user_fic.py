@@ -75,7 +75,14 @@ def grant_user_fic(context: EmulatorContext, request: TokenRequest) -> dict[str,
     tenant = context.directory.find_tenant(user.tenant_id)
     if tenant is None:
         raise EntraError(ErrorKind.INVALID_TENANT, tenant=user.tenant_id)
-    grant = UserGrant(request.client.app, user, tenant, request.host, request.now)
+    grant = UserGrant(
+        request.client.app,
+        user,
+        tenant,
+        request.host,
+        request.issue_time,
+        capabilities=request.capabilities,
+    )
     return issue_user_tokens(
         context,
         grant,
