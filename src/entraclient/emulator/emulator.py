@@ -47,6 +47,7 @@ from entraclient.emulator.directory import (
 from entraclient.emulator.faults import Fault, FaultPlan, Injection
 from entraclient.emulator.federated import FederatedTrust
 from entraclient.emulator.hosts import LOOPBACK_HOSTS, HostSet
+from entraclient.emulator.isolation import StateSnapshot, state_holders
 from entraclient.emulator.managed_identities import (
     TOKEN_EXCHANGE_AUDIENCE,
     EmulatedIdentity,
@@ -57,7 +58,6 @@ from entraclient.emulator.managed_identities import (
 )
 from entraclient.emulator.managed_identity import BACKENDS as MI_BACKENDS
 from entraclient.emulator.managed_identity import served_certificate_thumbprint
-from entraclient.emulator.isolation import StateSnapshot, state_holders
 from entraclient.emulator.request_log import LoggedRequest, RequestLog
 from entraclient.emulator.resources import ProtectedResource
 from entraclient.emulator.routing import (
