@@ -48,7 +48,8 @@ def serve_orders_api(emu: Emulator, port: int = 0) -> RunningApi:
     tenant = emu.sample.tenant
     os.environ.update(EmulatorSwitch((emu.host, emu.port), emu.ca_path).environment())
     api_app = emu.add_app(tenant, display_name="orders API")
-    emu.expose_api(api_app, app_id_uri=ORDERS_API)
+    # The orders API accepts v2 tokens (accessTokenAcceptedVersion 2): aud is its client id.
+    orders_api = emu.expose_api(api_app, app_id_uri=ORDERS_API, access_token_version=2)
     emu.add_api(tenant, app_id_uri=DOWNSTREAM_SCOPE.rsplit("/", 1)[0])
     client = emu.add_app(tenant, display_name="client app")
     alice = emu.add_user(tenant, f"alice@{tenant.domain}", display_name="Alice")
@@ -60,7 +61,7 @@ def serve_orders_api(emu: Emulator, port: int = 0) -> RunningApi:
         api_app.client_id, client_credential=api_app.secret, authority=authority
     )
     settings = ApiSettings(
-        audience=ORDERS_API,
+        audience=orders_api.app_id,
         issuer=f"https://login.microsoftonline.com/{tenant.id}/v2.0",
         jwks=jwks,
         downstream_scope=DOWNSTREAM_SCOPE,

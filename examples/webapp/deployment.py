@@ -52,11 +52,10 @@ def deploy(
     redirect_uri = f"{web_server.url}/auth/callback"
     web = emu.add_app(tenant, display_name="sample web app", redirect_uris=[redirect_uri])
     api_app = emu.add_app(tenant, display_name="sample orders API")
-    # Both APIs opted into v2 tokens (accessTokenAcceptedVersion 2): aud is their client id.
+    # The orders API opted into v2 tokens (accessTokenAcceptedVersion 2): aud is its client id.
+    # The inventory API keeps Entra's default, v1: aud is its App ID URI.
     orders_api = emu.expose_api(api_app, app_id_uri="api://contoso-orders", access_token_version=2)
-    downstream_api = emu.add_api(
-        tenant, app_id_uri=DOWNSTREAM_SCOPE.rsplit("/", 1)[0], access_token_version=2
-    )
+    downstream_api = emu.add_api(tenant, app_id_uri=DOWNSTREAM_SCOPE.rsplit("/", 1)[0])
     host = authority_host or "login.microsoftonline.com"
     authority = f"https://{host}/{tenant.domain}"
     with emu.http_client() as http:

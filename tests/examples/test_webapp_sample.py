@@ -72,7 +72,7 @@ def test_sign_in_then_orders_on_behalf_of_the_user(
     downstream = first["downstream_token"]
     assert downstream == {
         "token_source": "identity_provider",
-        "aud": sample.downstream_api.app_id,  # a v2 API: its client id
+        "aud": sample.downstream_api.app_id_uri,  # a v1 API (Entra's default): its App ID URI
         "scp": "Inventory.Read",
         "azp": downstream["azp"],  # type: ignore[index]
     }
