@@ -294,6 +294,6 @@ def test_an_adfs_authority_gets_rs256_with_sha1(leaf: Issued) -> None:
         ("https://login.microsoftonline.com/contoso.onmicrosoft.com", "PS256"),
     ]:
         app = ConfidentialClientApplication("c", client_credential=credential, authority=authority)
-        header = app._credential.header  # type: ignore[union-attr]
+        header = app._core.credential.header  # type: ignore[union-attr]
         assert header["alg"] == algorithm
         assert ("x5t" in header) == (algorithm == "RS256")
