@@ -35,17 +35,20 @@ class ClientApplication(ApplicationFacade):
     _driver: SyncDriver
 
     def _build_driver(self, http_client: Any) -> None:
-        core = self._core
-        transport: SyncTransport
-        if http_client is not None:
-            transport = HttpClientTransport(http_client)
-        else:
-            http_client = build_requests_session()
-            transport = RequestsTransport(
-                verify=core.verify, proxies=core.proxies, timeout=core.timeout, session=http_client
-            )
         self.http_client = http_client
-        self._driver = SyncDriver(PolicyTransport(transport, core.policies()))
+        transport = self._base_transport(http_client)
+        self._driver = SyncDriver(PolicyTransport(transport, self._core.policies()))
+
+    def _base_transport(self, http_client: Any) -> SyncTransport:
+        """The one place the sync transport is chosen: over your ``http_client`` if given,
+        else over a ``requests`` session of our own (then ``http_client``)."""
+        if http_client is not None:
+            return HttpClientTransport(http_client)
+        core = self._core
+        self.http_client = session = build_requests_session()
+        return RequestsTransport(
+            verify=core.verify, proxies=core.proxies, timeout=core.timeout, session=session
+        )
 
     def _execute(self, operation: operations.Operation[T]) -> T:
         """Run ``operation``: its answer if it has one, else its flow on the sync driver."""
