@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from entraclient import operations
 from entraclient.facade import ApplicationFacade
@@ -55,10 +55,15 @@ class AsyncClientApplication(ApplicationFacade):
         self._transport = AsyncPolicyTransport(HttpxTransport(client=http_client), core.policies())
         self._driver = AsyncDriver(self._transport)
 
-    async def _execute(self, operation: operations.Operation[T]) -> T:
-        """Run ``operation``: its answer if it has one, else its flow on the async driver."""
-        flow = operation.flow
-        return operation.answer if flow is None else operation.finish(await self._driver.run(flow))  # type: ignore[return-value]
+    @overload
+    async def _execute(self, step: operations.Operation[T]) -> T: ...
+    @overload
+    async def _execute(self, step: T) -> T: ...
+    async def _execute(self, step: Any) -> Any:
+        """The call's answer: ``step`` itself, or its operation run on the async driver."""
+        if type(step) is not operations.Operation:
+            return step
+        return step.finish(await self._driver.run(step.flow))
 
     async def get_accounts(self, username: str | None = None) -> list[dict[str, Any]]:
         """As :meth:`entraclient.ClientApplication.get_accounts`."""

@@ -8,7 +8,7 @@ driver. The constructor performs no I/O: discovery happens on the first call tha
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from entraclient import operations
 from entraclient.facade import ApplicationFacade
@@ -50,10 +50,15 @@ class ClientApplication(ApplicationFacade):
             verify=core.verify, proxies=core.proxies, timeout=core.timeout, session=session
         )
 
-    def _execute(self, operation: operations.Operation[T]) -> T:
-        """Run ``operation``: its answer if it has one, else its flow on the sync driver."""
-        flow = operation.flow
-        return operation.answer if flow is None else operation.finish(self._driver.run(flow))  # type: ignore[return-value]
+    @overload
+    def _execute(self, step: operations.Operation[T]) -> T: ...
+    @overload
+    def _execute(self, step: T) -> T: ...
+    def _execute(self, step: Any) -> Any:
+        """The call's answer: ``step`` itself, or its operation run on the sync driver."""
+        if type(step) is not operations.Operation:
+            return step
+        return step.finish(self._driver.run(step.flow))
 
     def get_accounts(self, username: str | None = None) -> list[dict[str, Any]]:
         """The accounts signed in to this app's cloud, as ``acquire_token_silent`` takes them.

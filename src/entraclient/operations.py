@@ -2,18 +2,18 @@
 
 Each function takes the application's :class:`~entraclient.core.AppCore` and the public
 method's arguments, raises ``ValueError``/``TypeError`` for misuse at once, and returns an
-:class:`Operation`: either the answer already (a fresh token found by the quick cache look-up,
-which is the flow's own look-up, run before any flow is built), or the flow to run and what to
-do with its result. The sync and async façades run an operation with their own driver in one
-shared line (``_execute``), so every public method is one statement and the two APIs cannot
-drift apart.
+:class:`Operation` (the flow to run and what to do with its result), or the answer itself when
+the quick cache look-up (the flow's own look-up, run before any flow is built) found a fresh
+token, so that a cache hit allocates nothing. The sync and async façades run an operation
+with their own driver in one shared method (``_execute``), so every public method is one
+statement and the two APIs cannot drift apart.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 
 from entraclient.cache.records import user_assertion_hash
 from entraclient.config import check_optional_str
@@ -47,6 +47,7 @@ from entraclient.scopes import are_plain_scopes
 
 __all__ = [
     "Operation",
+    "Step",
     "acquire_token_by_auth_code_flow",
     "acquire_token_by_authorization_code",
     "acquire_token_by_refresh_token",
@@ -70,20 +71,18 @@ def _same(result: Any) -> Any:
 
 
 class Operation(Generic[T]):
-    """What one public call runs: its ``answer`` when there is no ``flow``; otherwise the
-    ``flow`` to drive and ``finish``, which turns the flow's result into the call's."""
+    """A flow to drive, and ``finish``, which turns the flow's result into the call's."""
 
-    __slots__ = ("answer", "finish", "flow")
+    __slots__ = ("finish", "flow")
 
-    def __init__(
-        self,
-        answer: T | None = None,
-        flow: Flow[Any] | None = None,
-        finish: Callable[[Any], T] = _same,
-    ) -> None:
-        self.answer = answer
+    def __init__(self, flow: Flow[Any], finish: Callable[[Any], T] = _same) -> None:
         self.flow = flow
         self.finish = finish
+
+
+Step: TypeAlias = "Operation[T] | T"
+"""What an operation function returns: the call's answer itself when it has it already
+(a fresh token from the quick look-up), or the :class:`Operation` that computes it."""
 
 
 def _settled(core: AppCore, flow: Flow[Any], finish: Callable[[Any], T] = _same) -> Operation[T]:
@@ -142,12 +141,12 @@ def acquire_token_silent(
     extra: dict[str, Any],
     *,
     keep_errors: bool,
-) -> Operation[Result | None]:
+) -> Step[Result | None]:
     """The silent flow; no flow when there is no account to look for. Without
     ``keep_errors`` an error becomes ``None`` (``acquire_token_silent``)."""
     check_no_extra(extra)
     if not account:
-        return Operation(answer=None)
+        return None
     if authority is not None:
         warnings.warn("acquire_token_silent ignores authority", UserWarning, stacklevel=3)
     request = silent_request(
@@ -275,7 +274,7 @@ def acquire_token_for_client(
     fmi_path: object,
     forwarded_client_claims: object,
     extra: dict[str, Any],
-) -> Operation[Result]:
+) -> Step[Result]:
     """A fresh cached app token at once, or the client credentials flow."""
     if (
         claims_challenge is None
@@ -286,7 +285,7 @@ def acquire_token_for_client(
     ):
         hit = core.app_tokens.fresh_result(core.resolver.known, scopes)  # type: ignore[arg-type]
         if hit is not None:
-            return Operation(answer=hit)
+            return hit
     if extra.pop("force_refresh", False):
         raise ValueError(
             "acquire_token_for_client does not take force_refresh: the cache returns a "
@@ -320,7 +319,7 @@ def acquire_token_on_behalf_of(
     claims_challenge: object,
     forwarded_client_claims: object,
     extra: dict[str, Any],
-) -> Operation[Result]:
+) -> Step[Result]:
     """A fresh cached token of this assertion at once, or the on-behalf-of flow."""
     check_no_extra(extra)
     assertion = on_behalf_of.check_user_assertion(user_assertion)
@@ -329,7 +328,7 @@ def acquire_token_on_behalf_of(
         known = core.resolver.known
         hit = on_behalf_of.fresh_obo_result(core.context, known, assertion_hash, tuple(scopes))  # type: ignore[arg-type]
         if hit is not None:
-            return Operation(answer=hit)
+            return hit
     request = on_behalf_of_request(
         core.context, assertion, assertion_hash, scopes, claims_challenge, forwarded_client_claims
     )

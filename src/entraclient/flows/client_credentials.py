@@ -69,17 +69,21 @@ class AppTokenLookup:
     look-up costs a string join and a dictionary read.
     """
 
-    __slots__ = ("_app", "_probes")
+    __slots__ = ("_app", "_last", "_probes")
 
     def __init__(self, app: AppContext) -> None:
         self._app = app
         self._probes: dict[tuple[str, str | None], AccessTokenProbes] = {}
+        self._last: tuple[AuthorityEndpoints, AccessTokenProbes] | None = None
 
     def peek(
         self, endpoints: AuthorityEndpoints, scopes: Sequence[str], now: float,
         ext_cache_key: str | None = None,
     ) -> ReadOnlyEntry | None:  # fmt: skip
         """A cached app token for ``scopes`` that is still valid (maybe aging), or ``None``."""
+        last = self._last
+        if last is not None and last[0] is endpoints and ext_cache_key is None:
+            return self._app.cache.find_access_token_for(last[1], scopes, now)
         probes = self._probes.get((endpoints.realm, ext_cache_key))
         if probes is None:
             probes = self._probes[endpoints.realm, ext_cache_key] = AccessTokenProbes(
@@ -88,6 +92,8 @@ class AppTokenLookup:
                 realm=endpoints.realm,
                 ext_cache_key=ext_cache_key,
             )
+        if ext_cache_key is None:
+            self._last = (endpoints, probes)
         return self._app.cache.find_access_token_for(probes, scopes, now)
 
     def fresh_result(
