@@ -66,11 +66,17 @@ class AsyncClientApplication(ApplicationFacade):
         return step.finish(await self._driver.run(step.flow))
 
     async def get_accounts(self, username: str | None = None) -> list[dict[str, Any]]:
-        """As :meth:`entraclient.ClientApplication.get_accounts`."""
+        """The accounts signed in to this app's cloud, as ``acquire_token_silent`` takes them.
+
+        As the sync :meth:`entraclient.ClientApplication.get_accounts`, awaited.
+        """
         return await self._execute(operations.get_accounts(self._core, username))
 
     async def remove_account(self, account: Mapping[str, Any]) -> None:
-        """As :meth:`entraclient.ClientApplication.remove_account`."""
+        """Sign ``account`` out of this app: forget its tokens and Account entries.
+
+        As the sync :meth:`entraclient.ClientApplication.remove_account`, awaited.
+        """
         return await self._execute(operations.remove_account(self._core, account))
 
     async def acquire_token_silent(
@@ -84,7 +90,10 @@ class AsyncClientApplication(ApplicationFacade):
         auth_scheme: Any = None,
         **kwargs: Any,
     ) -> dict[str, Any] | None:
-        """As :meth:`entraclient.ClientApplication.acquire_token_silent`."""
+        """Like :meth:`acquire_token_silent_with_error`, but ``None`` on any failure too.
+
+        As the sync :meth:`entraclient.ClientApplication.acquire_token_silent`, awaited.
+        """
         return await self._execute(
             operations.acquire_token_silent(
                 self._core, scopes, account, authority, force_refresh, claims_challenge,
@@ -103,7 +112,10 @@ class AsyncClientApplication(ApplicationFacade):
         auth_scheme: Any = None,
         **kwargs: Any,
     ) -> dict[str, Any] | None:
-        """As :meth:`entraclient.ClientApplication.acquire_token_silent_with_error`."""
+        """Acquire a token for ``account`` from the cache, refreshing it when needed.
+
+        As the sync :meth:`entraclient.ClientApplication.acquire_token_silent_with_error`, awaited.
+        """
         return await self._execute(
             operations.acquire_token_silent(
                 self._core, scopes, account, authority, force_refresh, claims_challenge,
@@ -123,7 +135,10 @@ class AsyncClientApplication(ApplicationFacade):
         max_age: int | None = None,
         response_mode: str | None = None,
     ) -> dict[str, Any]:
-        """As :meth:`entraclient.ClientApplication.initiate_auth_code_flow`."""
+        """Start a sign-in: the *auth code flow* dict to keep in the user's session.
+
+        As the sync :meth:`entraclient.ClientApplication.initiate_auth_code_flow`, awaited.
+        """
         return await self._execute(
             operations.initiate_auth_code_flow(
                 self._core, scopes, redirect_uri, state, prompt, login_hint, domain_hint,
@@ -144,7 +159,10 @@ class AsyncClientApplication(ApplicationFacade):
         claims_challenge: str | None = None,
         **kwargs: Any,
     ) -> str:
-        """As :meth:`entraclient.ClientApplication.get_authorization_request_url`."""
+        """The sign-in URL, for callers who keep ``state`` and ``nonce`` themselves.
+
+        As the sync :meth:`entraclient.ClientApplication.get_authorization_request_url`, awaited.
+        """
         return await self._execute(
             operations.get_authorization_request_url(
                 self._core, scopes, login_hint, state, redirect_uri, response_type, prompt, nonce,
@@ -159,7 +177,10 @@ class AsyncClientApplication(ApplicationFacade):
         scopes: list[str] | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        """As :meth:`entraclient.ClientApplication.acquire_token_by_auth_code_flow`."""
+        """Finish a sign-in: check the redirect against its flow, redeem the code, cache.
+
+        As the sync :meth:`entraclient.ClientApplication.acquire_token_by_auth_code_flow`, awaited.
+        """
         return await self._execute(
             operations.acquire_token_by_auth_code_flow(
                 self._core, auth_code_flow, auth_response, scopes, kwargs
@@ -176,7 +197,11 @@ class AsyncClientApplication(ApplicationFacade):
         forwarded_client_claims: str | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        """As :meth:`entraclient.ClientApplication.acquire_token_by_authorization_code`."""
+        """Redeem an authorization code you obtained with :meth:`get_authorization_request_url`.
+
+        As the sync method
+        :meth:`entraclient.ClientApplication.acquire_token_by_authorization_code`, awaited.
+        """
         return await self._execute(
             operations.acquire_token_by_authorization_code(
                 self._core, code, scopes, redirect_uri, nonce, claims_challenge,
@@ -187,7 +212,11 @@ class AsyncClientApplication(ApplicationFacade):
     async def acquire_token_by_refresh_token(
         self, refresh_token: str, scopes: list[str], **kwargs: Any
     ) -> dict[str, Any]:
-        """As :meth:`entraclient.ClientApplication.acquire_token_by_refresh_token`."""
+        """Redeem a refresh token obtained elsewhere (migration) and cache the result, so
+        :meth:`get_accounts` and :meth:`acquire_token_silent` work with it afterwards.
+
+        As the sync :meth:`entraclient.ClientApplication.acquire_token_by_refresh_token`, awaited.
+        """
         return await self._execute(
             operations.acquire_token_by_refresh_token(self._core, refresh_token, scopes, kwargs)
         )
@@ -229,7 +258,8 @@ class AsyncConfidentialClientApplication(AsyncClientApplication):
     ) -> dict[str, Any]:
         """Acquire a token for this application itself, from the cache when it can.
 
-        As :meth:`entraclient.ConfidentialClientApplication.acquire_token_for_client`.
+        As the sync :meth:`entraclient.ConfidentialClientApplication.acquire_token_for_client`,
+        awaited.
         """
         return await self._execute(
             operations.acquire_token_for_client(
@@ -238,7 +268,11 @@ class AsyncConfidentialClientApplication(AsyncClientApplication):
         )
 
     async def remove_tokens_for_client(self) -> None:
-        """Remove the app tokens this client acquired, under its authority's host and aliases."""
+        """Remove the app tokens this client acquired, under its authority's host and aliases.
+
+        As the sync :meth:`entraclient.ConfidentialClientApplication.remove_tokens_for_client`,
+        awaited.
+        """
         await self._execute(operations.remove_tokens_for_client(self._core))
 
     async def acquire_token_on_behalf_of(
@@ -249,7 +283,11 @@ class AsyncConfidentialClientApplication(AsyncClientApplication):
         forwarded_client_claims: str | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        """As :meth:`entraclient.ConfidentialClientApplication.acquire_token_on_behalf_of`."""
+        """Acquire a token for a downstream API on behalf of the user who called this API.
+
+        As the sync method
+        :meth:`entraclient.ConfidentialClientApplication.acquire_token_on_behalf_of`, awaited.
+        """
         return await self._execute(
             operations.acquire_token_on_behalf_of(
                 self._core, user_assertion, scopes, claims_challenge, forwarded_client_claims,
@@ -267,7 +305,12 @@ class AsyncConfidentialClientApplication(AsyncClientApplication):
         forwarded_client_claims: str | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        """As :meth:`entraclient.ConfidentialClientApplication.acquire_token_by_user_federated_identity_credential`."""  # noqa: E501
+        """Exchange a federated identity credential (an agent's instance token) for a token
+        of one user, named by ``username`` or ``user_object_id`` (grant ``user_fic``).
+
+        As the sync method, awaited: :meth:`entraclient.ConfidentialClientApplication.\
+acquire_token_by_user_federated_identity_credential`.
+        """
         return await self._execute(
             operations.acquire_token_by_user_federated_identity_credential(
                 self._core, scopes, assertion, username, user_object_id, claims_challenge,

@@ -67,6 +67,56 @@ class ApplicationFacade:
         enable_pii_log: bool | None = None,
         oidc_authority: str | None = None,
     ) -> None:
+        """Check the configuration; no I/O happens here (discovery waits for the first call).
+
+        Args:
+            client_id: the application (client) id of your app registration.
+            client_credential: how a confidential client proves itself (required there):
+                a client secret string; a certificate dict ``{"private_key": PEM,
+                "thumbprint": hex}`` (``"public_certificate": PEM`` instead of, or beside,
+                the thumbprint sends the chain for subject name / issuer authentication;
+                ``"passphrase"`` for an encrypted key); a PFX file
+                ``{"private_key_pfx_path": path, "passphrase": ..., "public_certificate":
+                True}``; or ``{"client_assertion": jwt_or_callable}``, an assertion signed
+                elsewhere. See :mod:`entraclient.credential_shapes`.
+            authority: the token authority URL, e.g.
+                ``https://login.microsoftonline.com/<tenant>`` (default: ``.../common``);
+                B2C, CIAM and ADFS URLs work too.
+            validate_authority: ``False`` skips checking an unknown Entra host against
+                instance discovery.
+            token_cache: the :class:`~entraclient.TokenCache` (or
+                :class:`~entraclient.SerializableTokenCache`) to keep tokens in; a new
+                in-memory one by default.
+            http_client: your HTTP client: an object with ``get``/``post`` like a
+                ``requests.Session`` (an ``httpx.AsyncClient`` for the async façade). Then
+                ``verify``, ``proxies`` and ``timeout`` are yours to set on it.
+            verify: ``True`` (system CAs), ``False`` (no TLS check: tests only), or a CA
+                bundle path.
+            proxies: proxy URLs by scheme, e.g. ``{"https": "http://proxy:3128"}``.
+            timeout: seconds per request, or a ``(connect, read)`` pair.
+            client_claims: extra claims to sign into the client assertion of a certificate
+                credential (they may override ``aud``, ``iss``, ``sub``, ``exp``...).
+            app_name: your app's name, sent in telemetry headers.
+            app_version: your app's version, sent in telemetry headers.
+            client_capabilities: capabilities to declare, e.g. ``["CP1"]`` for continuous
+                access evaluation (claims challenges).
+            azure_region: an Azure region name for regional token endpoints,
+                :attr:`ATTEMPT_REGION_DISCOVERY` to detect it, or ``None`` (central).
+            exclude_scopes: scopes never to add to user requests, e.g.
+                ``["offline_access"]``.
+            http_cache: a dict-like store for discovery answers and throttling state, kept
+                across runs if you persist it.
+            instance_discovery: ``False`` to skip instance discovery, or the https URL of
+                another instance discovery endpoint.
+            allow_broker: must stay ``None`` for a confidential client (no broker here).
+            enable_pii_log: ``True`` lets debug logs include personal data (never secrets).
+            oidc_authority: the issuer URL of a generic OpenID Connect provider, instead of
+                ``authority``.
+
+        Raises:
+            ValueError, TypeError: an argument is missing or malformed; the message says
+                what to pass instead.
+        """
         core = self._core = AppCore(
             confidential=self._confidential,
             clock=self._now,
