@@ -181,7 +181,7 @@ def silent_request(
         force_refresh=bool(force_refresh),
         claims_challenge=challenge,
         ext_cache_key=_forwarded_key(forwarded),
-        forwarded_claims=forwarded,
+        claims=request_claims(app, challenge, forwarded),
     )
 
 
