@@ -26,6 +26,7 @@ from entraclient.facade import ApplicationFacade
 
 if TYPE_CHECKING:
     from entraclient.http.async_driver import AsyncDriver
+    from entraclient.http.async_transport import AsyncTransport
 
 __all__ = ["AsyncClientApplication", "AsyncConfidentialClientApplication"]
 
@@ -40,20 +41,27 @@ class AsyncClientApplication(ApplicationFacade):
     _owns_http_client: bool
 
     def _build_driver(self, http_client: Any) -> None:
-        # httpx is imported here, not when entraclient.aio is.
+        # httpx is imported here, when an application is built, not with entraclient.aio.
         from entraclient.http.async_driver import AsyncDriver
-        from entraclient.http.async_transport import HttpxTransport, build_httpx_client
         from entraclient.http.policies import AsyncPolicyTransport
 
-        core = self._core
+        transport = self._base_transport(http_client)
+        self._transport = AsyncPolicyTransport(transport, self._core.policies())
+        self._driver = AsyncDriver(self._transport)
+
+    def _base_transport(self, http_client: Any) -> AsyncTransport:
+        """The one place the async transport is chosen: over your ``httpx.AsyncClient`` if
+        given, else over one of our own (then ``http_client``, closed by :meth:`aclose`)."""
+        from entraclient.http.async_transport import HttpxTransport, build_httpx_client
+
         self._owns_http_client = http_client is None
         if http_client is None:
+            core = self._core
             http_client = build_httpx_client(
                 verify=core.verify, proxies=core.proxies, timeout=core.timeout
             )
         self.http_client = http_client
-        self._transport = AsyncPolicyTransport(HttpxTransport(client=http_client), core.policies())
-        self._driver = AsyncDriver(self._transport)
+        return HttpxTransport(client=http_client)
 
     @overload
     async def _execute(self, step: operations.Operation[T]) -> T: ...
@@ -308,8 +316,8 @@ class AsyncConfidentialClientApplication(AsyncClientApplication):
         """Exchange a federated identity credential (an agent's instance token) for a token
         of one user, named by ``username`` or ``user_object_id`` (grant ``user_fic``).
 
-        As the sync method, awaited: :meth:`entraclient.ConfidentialClientApplication.\
-acquire_token_by_user_federated_identity_credential`.
+        As the sync method of the same name of
+        :class:`~entraclient.ConfidentialClientApplication`, awaited.
         """
         return await self._execute(
             operations.acquire_token_by_user_federated_identity_credential(
