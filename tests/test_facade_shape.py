@@ -90,3 +90,12 @@ def test_http_client_of_the_async_facade() -> None:
     default = AsyncConfidentialClientApplication("cid", client_credential="s")
     assert isinstance(default.http_client, httpx.AsyncClient)
     assert default.http_client is not yours
+
+
+def test_importing_the_async_facade_does_not_import_httpx() -> None:
+    import subprocess
+    import sys
+
+    probe = "import sys, entraclient.aio; print('httpx' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
