@@ -48,7 +48,7 @@ def herd_entraclient(emu: Emulator, callers: int) -> tuple[int, float]:
 
     async def scenario() -> float:
         async with emu.async_http_client() as client, _async_app(emu, client) as app:
-            await app._driver.run(app._resolver.resolve())  # discovery is not the point
+            await app._driver.run(app._core.resolver.resolve())  # discovery is not the point
             emu.clear_log()
             start = time.perf_counter()
             calls = [app.acquire_token_for_client([emu.sample.scope]) for _ in range(callers)]

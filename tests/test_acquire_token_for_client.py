@@ -413,5 +413,10 @@ def test_force_refresh_and_unknown_arguments_are_refused(
         app.acquire_token_for_client([daemon.api.default_scope], force_refresh=True)
     with pytest.raises(TypeError, match="unexpected"):
         app.acquire_token_for_client([daemon.api.default_scope], colour="red")
-    with pytest.raises(TypeError, match="fmi_path"):
+    with pytest.raises(ValueError, match="fmi_path"):  # as MSAL Python
         app.acquire_token_for_client([daemon.api.default_scope], fmi_path=3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="forwarded_client_claims"):
+        app.acquire_token_for_client(
+            [daemon.api.default_scope],
+            forwarded_client_claims={"a": 1},  # type: ignore[arg-type]
+        )

@@ -108,7 +108,7 @@ def test_errors_never_echo_the_secret() -> None:
 
 def test_credential_repr_hides_the_secret() -> None:
     app = _build(client_credential="hunter2-very-secret")
-    assert "hunter2" not in repr(app._credential)
+    assert "hunter2" not in repr(app._core.credential)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import jwt
 import pytest
 
 from entraclient import ConfidentialClientApplication
+from entraclient.credential_shapes import CertificateCredential
 from entraclient.emulator import Emulator, LoggedRequest
 from tests.emulator.support import Daemon
 from tests.pki import Issued, issue, write_pfx
@@ -67,7 +69,10 @@ def sent_assertion(emu: Emulator) -> tuple[dict[str, Any], dict[str, Any], Logge
 
 def test_private_key_and_thumbprint(entra_emulator: Emulator, daemon: Daemon, leaf: Issued) -> None:
     entra_emulator.add_certificate(daemon.app, leaf.cert_pem)
-    credential = {"private_key": leaf.key_pem(), "thumbprint": leaf.sha1_hex.upper()}
+    credential: CertificateCredential = {
+        "private_key": leaf.key_pem(),
+        "thumbprint": leaf.sha1_hex.upper(),
+    }
     result = acquire(entra_emulator, daemon, credential)
     assert result["token_source"] == "identity_provider", result
     header, claims, _ = sent_assertion(entra_emulator)
@@ -94,7 +99,10 @@ def test_private_key_and_certificate(
     entra_emulator: Emulator, daemon: Daemon, leaf: Issued
 ) -> None:
     entra_emulator.add_certificate(daemon.app, leaf.cert_pem)
-    credential = {"private_key": leaf.key_pem(), "public_certificate": leaf.cert_pem}
+    credential: CertificateCredential = {
+        "private_key": leaf.key_pem(),
+        "public_certificate": leaf.cert_pem,
+    }
     assert "access_token" in acquire(entra_emulator, daemon, credential)
     header, _, _ = sent_assertion(entra_emulator)
     assert header["alg"] == "PS256" and "x5t#S256" in header
@@ -106,7 +114,10 @@ def test_subject_name_issuer_with_a_pem_chain(
 ) -> None:
     entra_emulator.trust_sni(daemon.app, pki["root"].cert_pem, "sni-formats.contoso.test")
     bundle = pki["root"].cert_pem + pki["leaf"].cert_pem + pki["issuing"].cert_pem
-    credential = {"private_key": pki["leaf"].key_pem(), "public_certificate": bundle}
+    credential: CertificateCredential = {
+        "private_key": pki["leaf"].key_pem(),
+        "public_certificate": bundle,
+    }
     assert "access_token" in acquire(entra_emulator, daemon, credential)
     header, _, _ = sent_assertion(entra_emulator)
     ders = [base64.b64decode(entry) for entry in header["x5c"]]
@@ -151,7 +162,10 @@ def test_client_claims_reach_the_assertion(
     entra_emulator: Emulator, daemon: Daemon, leaf: Issued
 ) -> None:
     entra_emulator.add_certificate(daemon.app, leaf.cert)
-    credential = {"private_key": leaf.key_pem(), "public_certificate": leaf.cert_pem}
+    credential: CertificateCredential = {
+        "private_key": leaf.key_pem(),
+        "public_certificate": leaf.cert_pem,
+    }
     acquire(entra_emulator, daemon, credential, client_claims={"client_ip": "10.9.8.7"})
     _, claims, _ = sent_assertion(entra_emulator)
     assert claims["client_ip"] == "10.9.8.7"
@@ -161,7 +175,10 @@ def test_client_claims_can_break_the_assertion_as_entra_would_say(
     entra_emulator: Emulator, daemon: Daemon, leaf: Issued
 ) -> None:
     entra_emulator.add_certificate(daemon.app, leaf.cert)
-    credential = {"private_key": leaf.key_pem(), "public_certificate": leaf.cert_pem}
+    credential: CertificateCredential = {
+        "private_key": leaf.key_pem(),
+        "public_certificate": leaf.cert_pem,
+    }
     result = acquire(
         entra_emulator, daemon, credential,
         client_claims={"aud": "https://login.microsoftonline.com/common/oauth2/v2.0/token"},
@@ -173,7 +190,10 @@ def test_client_claims_can_break_the_assertion_as_entra_would_say(
 def test_unregistered_certificate_is_an_error_dict(
     entra_emulator: Emulator, daemon: Daemon, leaf: Issued
 ) -> None:
-    credential = {"private_key": leaf.key_pem(), "public_certificate": leaf.cert_pem}
+    credential: CertificateCredential = {
+        "private_key": leaf.key_pem(),
+        "public_certificate": leaf.cert_pem,
+    }
     app = ConfidentialClientApplication(
         daemon.app.client_id, client_credential=credential,
         authority=f"https://login.microsoftonline.com/{daemon.tenant.id}",
@@ -188,7 +208,10 @@ def test_the_assertion_is_reused_across_token_requests(
     entra_emulator: Emulator, daemon: Daemon, leaf: Issued
 ) -> None:
     entra_emulator.add_certificate(daemon.app, leaf.cert)
-    credential = {"private_key": leaf.key_pem(), "public_certificate": leaf.cert_pem}
+    credential: CertificateCredential = {
+        "private_key": leaf.key_pem(),
+        "public_certificate": leaf.cert_pem,
+    }
     app = ConfidentialClientApplication(
         daemon.app.client_id, client_credential=credential,
         authority=f"https://login.microsoftonline.com/{daemon.tenant.id}",
@@ -215,9 +238,9 @@ def test_assertion_callable_is_called_for_each_request_with_its_context(
     entra_emulator: Emulator, daemon: Daemon, leaf: Issued
 ) -> None:
     entra_emulator.add_certificate(daemon.app, leaf.cert)
-    contexts: list[dict[str, str]] = []
+    contexts: list[Mapping[str, str]] = []
 
-    def fresh_assertion(context: dict[str, str]) -> str:
+    def fresh_assertion(context: Mapping[str, str]) -> str:
         contexts.append(context)
         return _external_assertion(leaf, daemon, f"call-{len(contexts)}")
 
@@ -270,7 +293,10 @@ def test_secret_credential_sends_no_assertion(entra_emulator: Emulator, daemon: 
 )
 def test_construction_errors(credential: dict[str, Any], error: str) -> None:
     with pytest.raises(ValueError, match=error):
-        ConfidentialClientApplication("client", client_credential=credential)
+        ConfidentialClientApplication(
+            "client",
+            client_credential=credential,  # type: ignore[arg-type]  # wrong on purpose
+        )
 
 
 def _external_assertion(leaf: Issued, daemon: Daemon, token_id: str) -> str:
@@ -288,12 +314,15 @@ def _external_assertion(leaf: Issued, daemon: Daemon, token_id: str) -> str:
 
 
 def test_an_adfs_authority_gets_rs256_with_sha1(leaf: Issued) -> None:
-    credential = {"private_key": leaf.key_pem(), "public_certificate": leaf.cert_pem}
+    credential: CertificateCredential = {
+        "private_key": leaf.key_pem(),
+        "public_certificate": leaf.cert_pem,
+    }
     for authority, algorithm in [
         ("https://fs.contoso.test/adfs", "RS256"),
         ("https://login.microsoftonline.com/contoso.onmicrosoft.com", "PS256"),
     ]:
         app = ConfidentialClientApplication("c", client_credential=credential, authority=authority)
-        header = app._credential.header  # type: ignore[union-attr]
+        header = app._core.credential.header  # type: ignore[union-attr]
         assert header["alg"] == algorithm
         assert ("x5t" in header) == (algorithm == "RS256")

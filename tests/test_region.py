@@ -132,7 +132,7 @@ def test_the_application_constants_and_the_warning_points_at_the_caller() -> Non
 def test_the_application_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MSAL_FORCE_REGION", "centralus")
     app = ConfidentialClientApplication("cid", client_credential="s", authority=ENTRA.url)
-    assert app._regional.choice == RegionChoice(region="centralus")
+    assert app._core.regional.choice == RegionChoice(region="centralus")
     monkeypatch.setenv("MSAL_FORCE_REGION", "")
     with pytest.raises(ValueError, match="MSAL_FORCE_REGION"):
         ConfidentialClientApplication("cid", client_credential="s", authority=ENTRA.url)

@@ -1,12 +1,12 @@
-"""The asyncio façade: every method of the sync API as a coroutine, over the same flows.
+"""The asyncio façade: every method of the sync API as a coroutine, over the same operations.
 
 ``AsyncConfidentialClientApplication`` takes the same constructor arguments as
 :class:`~entraclient.ConfidentialClientApplication`; ``http_client``, if given, must be an
 ``httpx.AsyncClient`` (needs the ``async`` extra: ``pip install 'entraclient[async]'``).
-The flows are the sync façade's own (:mod:`entraclient.facade` builds them); only the driver
-differs: :class:`~entraclient.http.async_driver.AsyncDriver` awaits an httpx transport, so the
-event loop is never blocked by I/O, and concurrent callers missing the same token share one
-request to the identity provider.
+The operations and flows are the sync façade's own (:mod:`entraclient.operations`); only the
+driver differs: :class:`~entraclient.http.async_driver.AsyncDriver` awaits an httpx transport,
+so the event loop is never blocked by I/O, and concurrent callers missing the same token share
+one request to the identity provider.
 
 Use it as an async context manager to close the connections it opened::
 
@@ -19,53 +19,73 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from entraclient.errors import FlowError, TransportError
-from entraclient.facade import ClientBase
-from entraclient.facade_confidential import ConfidentialBase
-from entraclient.http.async_driver import AsyncDriver
-from entraclient.http.async_transport import HttpxTransport
-from entraclient.http.correlation import CorrelationRecorder
-from entraclient.http.driver import Flow
-from entraclient.http.policies import AsyncPolicyTransport
+from entraclient import operations
+from entraclient.facade import ApplicationFacade
+
+if TYPE_CHECKING:
+    from entraclient.http.async_driver import AsyncDriver
+    from entraclient.http.async_transport import AsyncTransport
 
 __all__ = ["AsyncClientApplication", "AsyncConfidentialClientApplication"]
 
 T = TypeVar("T")
 
 
-class AsyncClientApplication(ClientBase):
-    """The asyncio twin of :class:`~entraclient.ClientApplication`."""
+class AsyncClientApplication(ApplicationFacade):
+    """The asyncio twin of :class:`~entraclient.ClientApplication`: each method is a
+    coroutine taking the same arguments and returning the same results."""
 
     _driver: AsyncDriver
+    _owns_http_client: bool
 
-    def _build_driver(self, http_client: Any) -> AsyncDriver:
-        base = HttpxTransport(
-            client=http_client, verify=self._verify, proxies=self._proxies, timeout=self._timeout
-        )
-        self._transport = AsyncPolicyTransport(base, self._policies())
-        return AsyncDriver(self._transport)
+    def _build_driver(self, http_client: Any) -> None:
+        # httpx is imported here, when an application is built, not with entraclient.aio.
+        from entraclient.http.async_driver import AsyncDriver
+        from entraclient.http.policies import AsyncPolicyTransport
 
-    async def _run(self, flow: Flow[T]) -> T | dict[str, Any]:
-        """Drive ``flow``; a flow failure becomes its error dict here and nowhere else."""
-        recorder = CorrelationRecorder()
-        try:
-            result = await self._driver.run(recorder.watch(flow))
-        except FlowError as failure:
-            return self._error_result(failure, recorder.correlation_id)
-        except TransportError as failure:
-            self._log_transport_failure(failure)
-            raise
-        return self._correlated(result, recorder.correlation_id)
+        transport = self._base_transport(http_client)
+        self._transport = AsyncPolicyTransport(transport, self._core.policies())
+        self._driver = AsyncDriver(self._transport)
+
+    def _base_transport(self, http_client: Any) -> AsyncTransport:
+        """The one place the async transport is chosen: over your ``httpx.AsyncClient`` if
+        given, else over one of our own (then ``http_client``, closed by :meth:`aclose`)."""
+        from entraclient.http.async_transport import HttpxTransport, build_httpx_client
+
+        self._owns_http_client = http_client is None
+        if http_client is None:
+            core = self._core
+            http_client = build_httpx_client(
+                verify=core.verify, proxies=core.proxies, timeout=core.timeout
+            )
+        self.http_client = http_client
+        return HttpxTransport(client=http_client)
+
+    @overload
+    async def _execute(self, step: operations.Operation[T]) -> T: ...
+    @overload
+    async def _execute(self, step: T) -> T: ...
+    async def _execute(self, step: Any) -> Any:
+        """The call's answer: ``step`` itself, or its operation run on the async driver."""
+        if type(step) is not operations.Operation:
+            return step
+        return step.finish(await self._driver.run(step.flow))
 
     async def get_accounts(self, username: str | None = None) -> list[dict[str, Any]]:
-        """As :meth:`entraclient.ClientApplication.get_accounts`."""
-        return await self._driver.run(self._op_get_accounts(username))
+        """The accounts signed in to this app's cloud, as ``acquire_token_silent`` takes them.
+
+        As the sync :meth:`entraclient.ClientApplication.get_accounts`, awaited.
+        """
+        return await self._execute(operations.get_accounts(self._core, username))
 
     async def remove_account(self, account: Mapping[str, Any]) -> None:
-        """As :meth:`entraclient.ClientApplication.remove_account`."""
-        self._remove_account(account)
+        """Sign ``account`` out of this app: forget its tokens and Account entries.
+
+        As the sync :meth:`entraclient.ClientApplication.remove_account`, awaited.
+        """
+        return await self._execute(operations.remove_account(self._core, account))
 
     async def acquire_token_silent(
         self,
@@ -78,11 +98,14 @@ class AsyncClientApplication(ClientBase):
         auth_scheme: Any = None,
         **kwargs: Any,
     ) -> dict[str, Any] | None:
-        """As :meth:`entraclient.ClientApplication.acquire_token_silent`."""
-        return self._without_error(
-            await self.acquire_token_silent_with_error(
-                scopes, account, authority, force_refresh, claims_challenge,
-                forwarded_client_claims, auth_scheme, **kwargs,
+        """Like :meth:`acquire_token_silent_with_error`, but ``None`` on any failure too.
+
+        As the sync :meth:`entraclient.ClientApplication.acquire_token_silent`, awaited.
+        """
+        return await self._execute(
+            operations.acquire_token_silent(
+                self._core, scopes, account, authority, force_refresh, claims_challenge,
+                forwarded_client_claims, auth_scheme, kwargs, keep_errors=False,
             )
         )  # fmt: skip
 
@@ -97,12 +120,16 @@ class AsyncClientApplication(ClientBase):
         auth_scheme: Any = None,
         **kwargs: Any,
     ) -> dict[str, Any] | None:
-        """As :meth:`entraclient.ClientApplication.acquire_token_silent_with_error`."""
-        flow = self._op_acquire_token_silent_with_error(
-            scopes, account, authority, force_refresh, claims_challenge,
-            forwarded_client_claims, auth_scheme, kwargs,
+        """Acquire a token for ``account`` from the cache, refreshing it when needed.
+
+        As the sync :meth:`entraclient.ClientApplication.acquire_token_silent_with_error`, awaited.
+        """
+        return await self._execute(
+            operations.acquire_token_silent(
+                self._core, scopes, account, authority, force_refresh, claims_challenge,
+                forwarded_client_claims, auth_scheme, kwargs, keep_errors=True,
+            )
         )  # fmt: skip
-        return None if flow is None else await self._run(flow)
 
     async def initiate_auth_code_flow(
         self,
@@ -116,15 +143,16 @@ class AsyncClientApplication(ClientBase):
         max_age: int | None = None,
         response_mode: str | None = None,
     ) -> dict[str, Any]:
-        """As :meth:`entraclient.ClientApplication.initiate_auth_code_flow`."""
-        result = await self._run(
-            self._op_initiate_auth_code_flow(
-                scopes, redirect_uri, state, prompt, login_hint, domain_hint, claims_challenge,
-                max_age, response_mode,
+        """Start a sign-in: the *auth code flow* dict to keep in the user's session.
+
+        As the sync :meth:`entraclient.ClientApplication.initiate_auth_code_flow`, awaited.
+        """
+        return await self._execute(
+            operations.initiate_auth_code_flow(
+                self._core, scopes, redirect_uri, state, prompt, login_hint, domain_hint,
+                claims_challenge, max_age, response_mode,
             )
         )  # fmt: skip
-        self._raise_if_error(result, "initiate_auth_code_flow")
-        return result
 
     async def get_authorization_request_url(
         self,
@@ -139,15 +167,16 @@ class AsyncClientApplication(ClientBase):
         claims_challenge: str | None = None,
         **kwargs: Any,
     ) -> str:
-        """As :meth:`entraclient.ClientApplication.get_authorization_request_url`."""
-        result = await self._run(
-            self._op_get_authorization_request_url(
-                scopes, login_hint, state, redirect_uri, response_type, prompt, nonce,
+        """The sign-in URL, for callers who keep ``state`` and ``nonce`` themselves.
+
+        As the sync :meth:`entraclient.ClientApplication.get_authorization_request_url`, awaited.
+        """
+        return await self._execute(
+            operations.get_authorization_request_url(
+                self._core, scopes, login_hint, state, redirect_uri, response_type, prompt, nonce,
                 domain_hint, claims_challenge, kwargs,
             )
         )  # fmt: skip
-        self._raise_if_error(result, "get_authorization_request_url")
-        return result  # type: ignore[return-value]
 
     async def acquire_token_by_auth_code_flow(
         self,
@@ -156,9 +185,14 @@ class AsyncClientApplication(ClientBase):
         scopes: list[str] | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        """As :meth:`entraclient.ClientApplication.acquire_token_by_auth_code_flow`."""
-        return await self._run(
-            self._op_acquire_token_by_auth_code_flow(auth_code_flow, auth_response, scopes, kwargs)
+        """Finish a sign-in: check the redirect against its flow, redeem the code, cache.
+
+        As the sync :meth:`entraclient.ClientApplication.acquire_token_by_auth_code_flow`, awaited.
+        """
+        return await self._execute(
+            operations.acquire_token_by_auth_code_flow(
+                self._core, auth_code_flow, auth_response, scopes, kwargs
+            )
         )
 
     async def acquire_token_by_authorization_code(
@@ -171,25 +205,35 @@ class AsyncClientApplication(ClientBase):
         forwarded_client_claims: str | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        """As :meth:`entraclient.ClientApplication.acquire_token_by_authorization_code`."""
-        return await self._run(
-            self._op_acquire_token_by_authorization_code(
-                code, scopes, redirect_uri, nonce, claims_challenge, forwarded_client_claims,
-                kwargs,
+        """Redeem an authorization code you obtained with :meth:`get_authorization_request_url`.
+
+        As the sync method
+        :meth:`entraclient.ClientApplication.acquire_token_by_authorization_code`, awaited.
+        """
+        return await self._execute(
+            operations.acquire_token_by_authorization_code(
+                self._core, code, scopes, redirect_uri, nonce, claims_challenge,
+                forwarded_client_claims, kwargs,
             )
         )  # fmt: skip
 
     async def acquire_token_by_refresh_token(
         self, refresh_token: str, scopes: list[str], **kwargs: Any
     ) -> dict[str, Any]:
-        """As :meth:`entraclient.ClientApplication.acquire_token_by_refresh_token`."""
-        return await self._run(
-            self._op_acquire_token_by_refresh_token(refresh_token, scopes, kwargs)
+        """Redeem a refresh token obtained elsewhere (migration) and cache the result, so
+        :meth:`get_accounts` and :meth:`acquire_token_silent` work with it afterwards.
+
+        As the sync :meth:`entraclient.ClientApplication.acquire_token_by_refresh_token`, awaited.
+        """
+        return await self._execute(
+            operations.acquire_token_by_refresh_token(self._core, refresh_token, scopes, kwargs)
         )
 
     async def aclose(self) -> None:
         """Close the connections this application opened (not a client you passed in)."""
         await self._transport.aclose()
+        if self._owns_http_client:
+            await self.http_client.aclose()
 
     async def __aenter__(self) -> AsyncClientApplication:
         return self
@@ -203,8 +247,11 @@ class AsyncClientApplication(ClientBase):
         await self.aclose()
 
 
-class AsyncConfidentialClientApplication(ConfidentialBase, AsyncClientApplication):
-    """The asyncio twin of :class:`~entraclient.ConfidentialClientApplication`."""
+class AsyncConfidentialClientApplication(AsyncClientApplication):
+    """The asyncio twin of :class:`~entraclient.ConfidentialClientApplication`: the same
+    constructor arguments, each method a coroutine with the same arguments and results."""
+
+    _confidential = True
 
     async def __aenter__(self) -> AsyncConfidentialClientApplication:
         return self
@@ -219,24 +266,22 @@ class AsyncConfidentialClientApplication(ConfidentialBase, AsyncClientApplicatio
     ) -> dict[str, Any]:
         """Acquire a token for this application itself, from the cache when it can.
 
-        As :meth:`entraclient.ConfidentialClientApplication.acquire_token_for_client`.
+        As the sync :meth:`entraclient.ConfidentialClientApplication.acquire_token_for_client`,
+        awaited.
         """
-        hit = self._cached_app_token(
-            scopes, claims_challenge, fmi_path, forwarded_client_claims, kwargs
-        )
-        if hit is not None:
-            return hit
-        result = await self._run(
-            self._op_acquire_token_for_client(
-                scopes, claims_challenge, fmi_path, forwarded_client_claims, kwargs
+        return await self._execute(
+            operations.acquire_token_for_client(
+                self._core, scopes, claims_challenge, fmi_path, forwarded_client_claims, kwargs
             )
         )
-        self._learn_app_token_probes()
-        return result
 
     async def remove_tokens_for_client(self) -> None:
-        """Remove the app tokens this client acquired, under its authority's host and aliases."""
-        await self._driver.run(self._op_remove_tokens_for_client())
+        """Remove the app tokens this client acquired, under its authority's host and aliases.
+
+        As the sync :meth:`entraclient.ConfidentialClientApplication.remove_tokens_for_client`,
+        awaited.
+        """
+        await self._execute(operations.remove_tokens_for_client(self._core))
 
     async def acquire_token_on_behalf_of(
         self,
@@ -246,17 +291,17 @@ class AsyncConfidentialClientApplication(ConfidentialBase, AsyncClientApplicatio
         forwarded_client_claims: str | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        """As :meth:`entraclient.ConfidentialClientApplication.acquire_token_on_behalf_of`."""
-        hit = self._cached_obo_token(
-            user_assertion, scopes, claims_challenge, forwarded_client_claims, kwargs
-        )
-        if hit is not None:
-            return hit
-        return await self._run(
-            self._op_acquire_token_on_behalf_of(
-                user_assertion, scopes, claims_challenge, forwarded_client_claims, kwargs
+        """Acquire a token for a downstream API on behalf of the user who called this API.
+
+        As the sync method
+        :meth:`entraclient.ConfidentialClientApplication.acquire_token_on_behalf_of`, awaited.
+        """
+        return await self._execute(
+            operations.acquire_token_on_behalf_of(
+                self._core, user_assertion, scopes, claims_challenge, forwarded_client_claims,
+                kwargs,
             )
-        )
+        )  # fmt: skip
 
     async def acquire_token_by_user_federated_identity_credential(
         self,
@@ -268,10 +313,15 @@ class AsyncConfidentialClientApplication(ConfidentialBase, AsyncClientApplicatio
         forwarded_client_claims: str | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        """As :meth:`entraclient.ConfidentialClientApplication.acquire_token_by_user_federated_identity_credential`."""  # noqa: E501
-        return await self._run(
-            self._op_acquire_token_by_user_federated_identity_credential(
-                scopes, assertion, username, user_object_id, claims_challenge,
+        """Exchange a federated identity credential (an agent's instance token) for a token
+        of one user, named by ``username`` or ``user_object_id`` (grant ``user_fic``).
+
+        As the sync method of the same name of
+        :class:`~entraclient.ConfidentialClientApplication`, awaited.
+        """
+        return await self._execute(
+            operations.acquire_token_by_user_federated_identity_credential(
+                self._core, scopes, assertion, username, user_object_id, claims_challenge,
                 forwarded_client_claims, kwargs,
             )
         )  # fmt: skip

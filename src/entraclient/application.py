@@ -1,30 +1,32 @@
 """The synchronous façade: :class:`ClientApplication` and :class:`ConfidentialClientApplication`.
 
-Each public method checks its arguments and builds its flow through the shared builders of
-:mod:`entraclient.facade`, then runs the flow on the sync driver. Every flow failure becomes an
-MSAL-style error dict in one place, :meth:`ClientApplication._run`. The constructor performs
-no I/O: discovery happens on the first call that needs it.
+Each public method is one statement: a function of :mod:`entraclient.operations` checks the
+arguments and says what to run, and :meth:`ClientApplication._execute` runs it on the sync
+driver. The constructor performs no I/O: discovery happens on the first call that needs it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
-from entraclient.errors import FlowError, TransportError
-from entraclient.facade import ClientBase
-from entraclient.facade_confidential import ConfidentialBase
-from entraclient.http.correlation import CorrelationRecorder
-from entraclient.http.driver import Flow, SyncDriver
+from entraclient import operations
+from entraclient.facade import ApplicationFacade
+from entraclient.http.driver import SyncDriver
 from entraclient.http.policies import PolicyTransport
-from entraclient.http.transport import HttpClientTransport, RequestsTransport, SyncTransport
+from entraclient.http.transport import (
+    HttpClientTransport,
+    RequestsTransport,
+    SyncTransport,
+    build_requests_session,
+)
 
 __all__ = ["ClientApplication", "ConfidentialClientApplication"]
 
 T = TypeVar("T")
 
 
-class ClientApplication(ClientBase):
+class ClientApplication(ApplicationFacade):
     """What public and confidential clients share: configuration, cache and transport.
 
     The constructor takes MSAL Python's arguments, with the same names, order and defaults.
@@ -32,25 +34,31 @@ class ClientApplication(ClientBase):
 
     _driver: SyncDriver
 
-    def _build_driver(self, http_client: Any) -> SyncDriver:
-        return SyncDriver(PolicyTransport(self._base_transport(http_client), self._policies()))
+    def _build_driver(self, http_client: Any) -> None:
+        self.http_client = http_client
+        transport = self._base_transport(http_client)
+        self._driver = SyncDriver(PolicyTransport(transport, self._core.policies()))
 
     def _base_transport(self, http_client: Any) -> SyncTransport:
+        """The one place the sync transport is chosen: over your ``http_client`` if given,
+        else over a ``requests`` session of our own (then ``http_client``)."""
         if http_client is not None:
             return HttpClientTransport(http_client)
-        return RequestsTransport(verify=self._verify, proxies=self._proxies, timeout=self._timeout)
+        core = self._core
+        self.http_client = session = build_requests_session()
+        return RequestsTransport(
+            verify=core.verify, proxies=core.proxies, timeout=core.timeout, session=session
+        )
 
-    def _run(self, flow: Flow[T]) -> T | dict[str, Any]:
-        """Drive ``flow``; a flow failure becomes its error dict here and nowhere else."""
-        recorder = CorrelationRecorder()
-        try:
-            result = self._driver.run(recorder.watch(flow))
-        except FlowError as failure:
-            return self._error_result(failure, recorder.correlation_id)
-        except TransportError as failure:
-            self._log_transport_failure(failure)
-            raise
-        return self._correlated(result, recorder.correlation_id)
+    @overload
+    def _execute(self, step: operations.Operation[T]) -> T: ...
+    @overload
+    def _execute(self, step: T) -> T: ...
+    def _execute(self, step: Any) -> Any:
+        """The call's answer: ``step`` itself, or its operation run on the sync driver."""
+        if type(step) is not operations.Operation:
+            return step
+        return step.finish(self._driver.run(step.flow))
 
     def get_accounts(self, username: str | None = None) -> list[dict[str, Any]]:
         """The accounts signed in to this app's cloud, as ``acquire_token_silent`` takes them.
@@ -58,11 +66,11 @@ class ClientApplication(ClientBase):
         Args:
             username: keep only the accounts with this username (case-insensitive).
         """
-        return self._driver.run(self._op_get_accounts(username))
+        return self._execute(operations.get_accounts(self._core, username))
 
     def remove_account(self, account: Mapping[str, Any]) -> None:
         """Sign ``account`` out of this app: forget its tokens and Account entries."""
-        self._remove_account(account)
+        return self._execute(operations.remove_account(self._core, account))
 
     def acquire_token_silent(
         self,
@@ -76,10 +84,10 @@ class ClientApplication(ClientBase):
         **kwargs: Any,
     ) -> dict[str, Any] | None:
         """Like :meth:`acquire_token_silent_with_error`, but ``None`` on any failure too."""
-        return self._without_error(
-            self.acquire_token_silent_with_error(
-                scopes, account, authority, force_refresh, claims_challenge,
-                forwarded_client_claims, auth_scheme, **kwargs,
+        return self._execute(
+            operations.acquire_token_silent(
+                self._core, scopes, account, authority, force_refresh, claims_challenge,
+                forwarded_client_claims, auth_scheme, kwargs, keep_errors=False,
             )
         )  # fmt: skip
 
@@ -109,11 +117,12 @@ class ClientApplication(ClientBase):
             The token dict; an ``error`` dict if refreshing failed; ``None`` if nothing usable
             was cached.
         """
-        flow = self._op_acquire_token_silent_with_error(
-            scopes, account, authority, force_refresh, claims_challenge,
-            forwarded_client_claims, auth_scheme, kwargs,
+        return self._execute(
+            operations.acquire_token_silent(
+                self._core, scopes, account, authority, force_refresh, claims_challenge,
+                forwarded_client_claims, auth_scheme, kwargs, keep_errors=True,
+            )
         )  # fmt: skip
-        return None if flow is None else self._run(flow)
 
     def initiate_auth_code_flow(
         self,
@@ -146,14 +155,12 @@ class ClientApplication(ClientBase):
         Raises:
             ValueError: bad arguments, or the authority's discovery failed.
         """
-        result = self._run(
-            self._op_initiate_auth_code_flow(
-                scopes, redirect_uri, state, prompt, login_hint, domain_hint, claims_challenge,
-                max_age, response_mode,
+        return self._execute(
+            operations.initiate_auth_code_flow(
+                self._core, scopes, redirect_uri, state, prompt, login_hint, domain_hint,
+                claims_challenge, max_age, response_mode,
             )
         )  # fmt: skip
-        self._raise_if_error(result, "initiate_auth_code_flow")
-        return result
 
     def get_authorization_request_url(
         self,
@@ -173,14 +180,12 @@ class ClientApplication(ClientBase):
         Deprecated in MSAL Python, and here: :meth:`initiate_auth_code_flow` adds PKCE,
         ``state`` and a nonce and checks them for you.
         """
-        result = self._run(
-            self._op_get_authorization_request_url(
-                scopes, login_hint, state, redirect_uri, response_type, prompt, nonce,
+        return self._execute(
+            operations.get_authorization_request_url(
+                self._core, scopes, login_hint, state, redirect_uri, response_type, prompt, nonce,
                 domain_hint, claims_challenge, kwargs,
             )
         )  # fmt: skip
-        self._raise_if_error(result, "get_authorization_request_url")
-        return result  # type: ignore[return-value]
 
     def acquire_token_by_auth_code_flow(
         self,
@@ -201,8 +206,10 @@ class ClientApplication(ClientBase):
             provider's error, ``state_mismatch`` for a redirect that is not this flow's,
             ``invalid_id_token`` when the id token fails validation. Nothing is cached then.
         """
-        return self._run(
-            self._op_acquire_token_by_auth_code_flow(auth_code_flow, auth_response, scopes, kwargs)
+        return self._execute(
+            operations.acquire_token_by_auth_code_flow(
+                self._core, auth_code_flow, auth_response, scopes, kwargs
+            )
         )
 
     def acquire_token_by_authorization_code(
@@ -220,10 +227,10 @@ class ClientApplication(ClientBase):
         ``nonce`` is compared with the id token's as given. Deprecated in MSAL Python, and
         here: prefer :meth:`acquire_token_by_auth_code_flow`.
         """
-        return self._run(
-            self._op_acquire_token_by_authorization_code(
-                code, scopes, redirect_uri, nonce, claims_challenge, forwarded_client_claims,
-                kwargs,
+        return self._execute(
+            operations.acquire_token_by_authorization_code(
+                self._core, code, scopes, redirect_uri, nonce, claims_challenge,
+                forwarded_client_claims, kwargs,
             )
         )  # fmt: skip
 
@@ -232,15 +239,19 @@ class ClientApplication(ClientBase):
     ) -> dict[str, Any]:
         """Redeem a refresh token obtained elsewhere (migration) and cache the result, so
         :meth:`get_accounts` and :meth:`acquire_token_silent` work with it afterwards."""
-        return self._run(self._op_acquire_token_by_refresh_token(refresh_token, scopes, kwargs))
+        return self._execute(
+            operations.acquire_token_by_refresh_token(self._core, refresh_token, scopes, kwargs)
+        )
 
 
-class ConfidentialClientApplication(ConfidentialBase, ClientApplication):
+class ConfidentialClientApplication(ClientApplication):
     """A client that holds a credential: a daemon, a web app or a web API.
 
     Same arguments as :class:`ClientApplication`; ``client_credential`` is required and
     ``allow_broker`` must stay ``None``.
     """
+
+    _confidential = True
 
     def acquire_token_for_client(
         self,
@@ -261,18 +272,11 @@ class ConfidentialClientApplication(ConfidentialBase, ClientApplication):
         Returns:
             A dict with ``access_token`` on success, or ``error`` and ``error_description``.
         """
-        hit = self._cached_app_token(
-            scopes, claims_challenge, fmi_path, forwarded_client_claims, kwargs
-        )
-        if hit is not None:
-            return hit
-        result = self._run(
-            self._op_acquire_token_for_client(
-                scopes, claims_challenge, fmi_path, forwarded_client_claims, kwargs
+        return self._execute(
+            operations.acquire_token_for_client(
+                self._core, scopes, claims_challenge, fmi_path, forwarded_client_claims, kwargs
             )
         )
-        self._learn_app_token_probes()
-        return result
 
     def remove_tokens_for_client(self) -> None:
         """Remove the app tokens this client acquired, under its authority's host and aliases.
@@ -280,7 +284,7 @@ class ConfidentialClientApplication(ConfidentialBase, ClientApplication):
         Other clients' tokens, user tokens and tokens cached per ``fmi_path`` or
         ``forwarded_client_claims`` stay (as in MSAL Python).
         """
-        self._driver.run(self._op_remove_tokens_for_client())
+        self._execute(operations.remove_tokens_for_client(self._core))
 
     def acquire_token_on_behalf_of(
         self,
@@ -307,16 +311,12 @@ class ConfidentialClientApplication(ConfidentialBase, ClientApplication):
             A dict with ``access_token`` on success, or ``error`` and ``error_description``
             (``interaction_required`` with ``claims`` when the user must sign in again).
         """
-        hit = self._cached_obo_token(
-            user_assertion, scopes, claims_challenge, forwarded_client_claims, kwargs
-        )
-        if hit is not None:
-            return hit
-        return self._run(
-            self._op_acquire_token_on_behalf_of(
-                user_assertion, scopes, claims_challenge, forwarded_client_claims, kwargs
+        return self._execute(
+            operations.acquire_token_on_behalf_of(
+                self._core, user_assertion, scopes, claims_challenge, forwarded_client_claims,
+                kwargs,
             )
-        )
+        )  # fmt: skip
 
     def acquire_token_by_user_federated_identity_credential(
         self,
@@ -330,9 +330,9 @@ class ConfidentialClientApplication(ConfidentialBase, ClientApplication):
     ) -> dict[str, Any]:
         """Exchange a federated identity credential (an agent's instance token) for a token
         of one user, named by ``username`` or ``user_object_id`` (grant ``user_fic``)."""
-        return self._run(
-            self._op_acquire_token_by_user_federated_identity_credential(
-                scopes, assertion, username, user_object_id, claims_challenge,
+        return self._execute(
+            operations.acquire_token_by_user_federated_identity_credential(
+                self._core, scopes, assertion, username, user_object_id, claims_challenge,
                 forwarded_client_claims, kwargs,
             )
         )  # fmt: skip

@@ -16,14 +16,17 @@ from entraclient.authority import (
     parse_authority,
     parse_oidc_authority,
 )
+from entraclient.cache.token_cache import TokenCache
 from entraclient.flows.discovery import InstanceDiscovery
 from entraclient.http.transport import Timeout, Verify
 from entraclient.region import REGION_PATTERN
 
 __all__ = [
     "REGION_PATTERN",
+    "check_allow_broker",
     "check_client_claims",
     "check_client_id",
+    "check_exclude_scopes",
     "check_http_cache",
     "check_optional_bool",
     "check_optional_str",
@@ -31,6 +34,7 @@ __all__ = [
     "check_region",
     "check_str_list",
     "check_timeout",
+    "check_token_cache",
     "check_verify",
     "choose_authority",
     "choose_instance_discovery",
@@ -171,3 +175,31 @@ def check_client_claims(client_claims: object) -> dict[str, Any] | None:
     if not isinstance(client_claims, Mapping) or not all(isinstance(k, str) for k in client_claims):
         raise TypeError("client_claims must be a dict of claim names to values")
     return dict(client_claims)
+
+
+def check_token_cache(token_cache: object) -> TokenCache:
+    """The cache the application keeps its tokens in: ``token_cache``, or a new one.
+
+    The one place a cache object is accepted, so an adapter for other cache objects can be
+    plugged in here.
+    """
+    if token_cache is None:
+        return TokenCache()
+    if not isinstance(token_cache, TokenCache):
+        raise TypeError("token_cache must be an entraclient TokenCache or SerializableTokenCache")
+    return token_cache
+
+
+def check_exclude_scopes(exclude_scopes: object) -> tuple[str, ...]:
+    if exclude_scopes is not None and not isinstance(exclude_scopes, list):
+        raise ValueError("exclude_scopes must be a list, such as ['offline_access']")
+    excluded = check_str_list(exclude_scopes, "exclude_scopes")
+    if "openid" in excluded:
+        raise ValueError("exclude_scopes cannot exclude 'openid': sign-in needs it")
+    return excluded
+
+
+def check_allow_broker(allow_broker: object, *, confidential: bool) -> None:
+    if confidential and allow_broker is not None:
+        raise ValueError("allow_broker must remain None for a ConfidentialClientApplication")
+    check_optional_bool(allow_broker, "allow_broker", default=False)

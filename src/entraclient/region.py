@@ -106,7 +106,7 @@ def choose_region(
                 f"azure_region is ignored: regional endpoints serve Entra authorities, not "
                 f"{authority.kind.value} ones",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,  # the application constructor's caller
             )
         return NO_REGION
     if azure_region is True:

@@ -239,7 +239,9 @@ def test_the_context_manager_closes_its_own_client_but_not_yours(entra_emulator:
         )
         async with owned:
             pass
-        return yours_open, owned._driver.transport.inner._client.is_closed  # type: ignore[attr-defined]
+        owned_client = owned.http_client
+        assert isinstance(owned_client, httpx.AsyncClient)
+        return yours_open, owned_client.is_closed
 
     yours_open, owned_closed = run(scenario)
     assert yours_open

@@ -146,5 +146,5 @@ def test_the_application_has_a_resolver(entra_emulator: Emulator) -> None:
         "cid", client_credential="s", authority="https://login.windows.net/contoso.com",
         http_client=entra_emulator.http_client(),
     )  # fmt: skip
-    aliases = app._driver.run(app._aliases.aliases())
+    aliases = app._driver.run(app._core.aliases.aliases())
     assert aliases == ("login.microsoft.com", "login.microsoftonline.com", "sts.windows.net")

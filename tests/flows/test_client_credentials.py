@@ -17,6 +17,7 @@ from entraclient.flows.client_credentials import (
 from entraclient.flows.context import AppContext
 from entraclient.flows.discovery import EndpointResolver, InstanceDiscovery
 from entraclient.http.messages import HttpRequest, HttpResponse
+from entraclient.request_records import request_claims
 from entraclient.telemetry import Telemetry
 from tests.flows.scripted import FakeClock, drive, json_response
 
@@ -121,9 +122,8 @@ def test_claims_challenge_bypasses_the_cache() -> None:
     app, resolver = _app(clock, client_capabilities=("CP1",)), _resolver()
     drive(acquire_token_for_client(app, resolver, _request()), idp)
     challenge = '{"access_token": {"nbf": {"essential": true, "value": "1"}}}'
-    result, sent = drive(
-        acquire_token_for_client(app, resolver, _request(claims_challenge=challenge)), idp
-    )
+    request = _request(claims_challenge=challenge, claims=request_claims(app, challenge))
+    result, sent = drive(acquire_token_for_client(app, resolver, request), idp)
     assert result["access_token"] == "at-2"
     assert sent[0].form_value("claims") == (
         '{"access_token": {"nbf": {"essential": true, "value": "1"}, '

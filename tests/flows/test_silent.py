@@ -147,7 +147,10 @@ def test_missing_access_token_is_refreshed_and_stored_like_msal() -> None:
     assert cache.entries("Account") == []  # a silent refresh never re-creates an account
 
 
-@pytest.mark.parametrize("flag", [{"force_refresh": True}, {"claims_challenge": '{"x": 1}'}])
+@pytest.mark.parametrize(
+    "flag",
+    [{"force_refresh": True}, {"claims_challenge": '{"x": 1}', "claims": '{"x": 1}'}],
+)
 def test_force_refresh_and_claims_challenge_skip_the_access_token(flag: dict[str, Any]) -> None:
     clock, cache, idp = FakeClock(), TokenCache(), Identity()
     signed_in(cache, clock)
@@ -276,7 +279,7 @@ def test_forwarded_client_claims_are_sent_and_key_the_cached_token() -> None:
     clock, cache = FakeClock(), TokenCache()
     signed_in(cache, clock, at_lifetime=10)
     forwarded = '{"access_token": {"xms_ftd": {"value": "x"}}}'
-    keyed = {"ext_cache_key": "k1", "forwarded_claims": forwarded}
+    keyed = {"ext_cache_key": "k1", "claims": forwarded}
     idp = Identity()
     first, sent = drive(silent(_app(clock, cache), **keyed), idp)
     assert first["token_source"] == "identity_provider"

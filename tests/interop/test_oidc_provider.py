@@ -22,6 +22,7 @@ import pytest
 from jwt.algorithms import RSAAlgorithm
 
 from entraclient import ConfidentialClientApplication
+from entraclient.credential_shapes import CertificateCredential
 from entraclient.emulator.tls import CertificateAuthority
 from tests.pki import Issued, issue
 
@@ -180,7 +181,10 @@ def test_the_issuer_must_match(provider: RunningProvider) -> None:
 
 
 def test_private_key_jwt(provider: RunningProvider) -> None:
-    credential = {"private_key": CERTIFIED.key_pem(), "public_certificate": CERTIFIED.cert_pem}
+    credential: CertificateCredential = {
+        "private_key": CERTIFIED.key_pem(),
+        "public_certificate": CERTIFIED.cert_pem,
+    }
     app = ConfidentialClientApplication(
         provider.jwt_client_id, client_credential=credential, oidc_authority=provider.issuer,
         verify=provider.ca_path,
@@ -197,7 +201,10 @@ def test_private_key_jwt(provider: RunningProvider) -> None:
 
 def test_private_key_jwt_with_a_key_the_provider_does_not_know(provider: RunningProvider) -> None:
     stranger = issue("somebody else", key_name="oidc-provider-unknown-key")
-    credential = {"private_key": stranger.key_pem(), "public_certificate": stranger.cert_pem}
+    credential: CertificateCredential = {
+        "private_key": stranger.key_pem(),
+        "public_certificate": stranger.cert_pem,
+    }
     app = ConfidentialClientApplication(
         provider.jwt_client_id, client_credential=credential, oidc_authority=provider.issuer,
         verify=provider.ca_path,

@@ -16,6 +16,7 @@ endpoint; everything else stays central: the assertion's ``aud`` and the callabl
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -23,7 +24,6 @@ from entraclient.cache.records import AppMetadataRecord, CacheWrite
 from entraclient.cache.schema import AccessTokenRecord
 from entraclient.cache.token_cache import AccessTokenProbes, ReadOnlyEntry
 from entraclient.errors import FlowError, TransportError
-from entraclient.flows.claims import merge_claims, merge_forwarded_claims
 from entraclient.flows.context import AppContext
 from entraclient.flows.discovery import AuthorityEndpoints, EndpointResolver
 from entraclient.flows.regions import RegionalEndpoints
@@ -38,10 +38,9 @@ from entraclient.http.messages import pairs
 from entraclient.scopes import wire_scope
 
 __all__ = [
+    "AppTokenLookup",
     "ClientCredentialsRequest",
     "acquire_token_for_client",
-    "app_token_probes",
-    "cached_app_token",
 ]
 
 logger = logging.getLogger(__name__)
@@ -51,37 +50,65 @@ GRANT_TYPE = "client_credentials"
 
 @dataclass(frozen=True, slots=True)
 class ClientCredentialsRequest:
-    """One call of ``acquire_token_for_client``."""
+    """One call of ``acquire_token_for_client``; ``claims`` is what the request sends (the
+    claims challenge merged with the app's capabilities and forwarded claims)."""
 
     scopes: tuple[str, ...]
     correlation_id: str
     claims_challenge: str | None = None
     fmi_path: str | None = None
     ext_cache_key: str | None = None
-    extra_claims: str | None = None
+    claims: str | None = None
 
 
-def app_token_probes(app: AppContext, endpoints: AuthorityEndpoints,
-                     ext_cache_key: str | None = None) -> AccessTokenProbes:  # fmt: skip
-    """The look-ups of this app's tokens in its tenant (built once, reused for any scopes)."""
-    return AccessTokenProbes(
-        client_id=app.client_id,
-        environment=app.authority.environment,
-        realm=endpoints.realm,
-        ext_cache_key=ext_cache_key,
-    )
+class AppTokenLookup:
+    """Looks up one application's app tokens: the quick path before any flow, and the flow's
+    own look-up, are this one :meth:`peek`.
 
+    The probes of a (tenant, cache key) are built on first use and reused, so a repeated
+    look-up costs a string join and a dictionary read.
+    """
 
-def cached_app_token(
-    app: AppContext, probes: AccessTokenProbes, scopes: list[str]
-) -> dict[str, Any] | None:
-    """The cache's answer when it holds a token that is valid and not due for refresh."""
-    now = app.clock()
-    cached = app.cache.find_access_token_for(probes, scopes, now)
-    if cached is None or ("refresh_on" in cached and is_aging(cached, now)):
-        return None
-    logger.debug("app token for %s: cache hit", scopes)
-    return from_cache(cached, now)
+    __slots__ = ("_app", "_last", "_probes")
+
+    def __init__(self, app: AppContext) -> None:
+        self._app = app
+        self._probes: dict[tuple[str, str | None], AccessTokenProbes] = {}
+        self._last: tuple[AuthorityEndpoints, AccessTokenProbes] | None = None
+
+    def peek(
+        self, endpoints: AuthorityEndpoints, scopes: Sequence[str], now: float,
+        ext_cache_key: str | None = None,
+    ) -> ReadOnlyEntry | None:  # fmt: skip
+        """A cached app token for ``scopes`` that is still valid (maybe aging), or ``None``."""
+        last = self._last
+        if last is not None and last[0] is endpoints and ext_cache_key is None:
+            return self._app.cache.find_access_token_for(last[1], scopes, now)
+        probes = self._probes.get((endpoints.realm, ext_cache_key))
+        if probes is None:
+            probes = self._probes[endpoints.realm, ext_cache_key] = AccessTokenProbes(
+                client_id=self._app.client_id,
+                environment=self._app.authority.environment,
+                realm=endpoints.realm,
+                ext_cache_key=ext_cache_key,
+            )
+        if ext_cache_key is None:
+            self._last = (endpoints, probes)
+        return self._app.cache.find_access_token_for(probes, scopes, now)
+
+    def fresh_result(
+        self, endpoints: AuthorityEndpoints | None, scopes: Sequence[str]
+    ) -> dict[str, Any] | None:
+        """The answer to a plain call when the cache holds a token not due for refresh and
+        the authority is already discovered; ``None`` when the flow must run."""
+        if endpoints is None:
+            return None
+        now = self._app.clock()
+        cached = self.peek(endpoints, scopes, now)
+        if cached is None or ("refresh_on" in cached and is_aging(cached, now)):
+            return None
+        logger.debug("app token for %s: cache hit", scopes)
+        return from_cache(cached, now)
 
 
 def acquire_token_for_client(
@@ -89,14 +116,15 @@ def acquire_token_for_client(
     resolver: EndpointResolver,
     request: ClientCredentialsRequest,
     regional: RegionalEndpoints | None = None,
+    lookup: AppTokenLookup | None = None,
 ) -> Flow[dict[str, Any]]:
     """Answer ``request`` from the cache, or from the (regional, if any) token endpoint."""
     endpoints = yield from resolver.resolve(pii_logging=app.pii_logging)
     cached: ReadOnlyEntry | None = None
     if request.claims_challenge is None:
         now = app.clock()
-        probes = app_token_probes(app, endpoints, request.ext_cache_key)
-        cached = app.cache.find_access_token(probes.probe(request.scopes), now)
+        lookup = lookup or AppTokenLookup(app)
+        cached = lookup.peek(endpoints, request.scopes, now, request.ext_cache_key)
         if cached is not None and not is_aging(cached, now):
             logger.debug("app token for %s: cache hit", request.scopes)
             return from_cache(cached, now)
@@ -127,13 +155,10 @@ def _request_token(
     request: ClientCredentialsRequest,
     post_to: str | None = None,
 ) -> Flow[TokenResponse]:
-    claims = merge_forwarded_claims(
-        merge_claims(app.client_capabilities, request.claims_challenge), request.extra_claims
-    )
     grant_fields = pairs(  # in MSAL Python's order, so the two send identical bodies
         [
             ("fmi_path", request.fmi_path),
-            ("claims", claims),
+            ("claims", request.claims),
             ("scope", wire_scope(request.scopes)),
         ]
     )

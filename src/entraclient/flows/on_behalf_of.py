@@ -38,8 +38,9 @@ __all__ = [
     "GRANT_TYPE",
     "OnBehalfOfRequest",
     "acquire_token_on_behalf_of",
-    "cached_obo_result",
     "check_user_assertion",
+    "fresh_obo_result",
+    "peek_obo_token",
 ]
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def acquire_token_on_behalf_of(
     cached: ReadOnlyEntry | None = None
     if request.claims_challenge is None:
         now = app.clock()
-        cached = cached_obo_token(
+        cached = peek_obo_token(
             app, endpoints.realm, request.assertion_hash, request.scopes, now,
             ext_cache_key=request.ext_cache_key,
         )  # fmt: skip
@@ -115,19 +116,22 @@ def acquire_token_on_behalf_of(
     return file_user_tokens(app, endpoints, token, _filing(request, GRANT_TYPE))
 
 
-def cached_obo_result(
-    app: AppContext, realm: str, assertion_hash: str, scopes: tuple[str, ...]
-) -> dict[str, Any] | None:
-    """The answer of a plain call when the cache holds a valid token not due for refresh
-    (the façade's quick path: no flow, no request built); ``None`` otherwise."""
+def fresh_obo_result(
+    app: AppContext, endpoints: AuthorityEndpoints | None, assertion_hash: str,
+    scopes: tuple[str, ...],
+) -> dict[str, Any] | None:  # fmt: skip
+    """The answer to a plain call when the cache holds a token not due for refresh and the
+    authority is already discovered; ``None`` when the flow must run."""
+    if endpoints is None:
+        return None
     now = app.clock()
-    cached = cached_obo_token(app, realm, assertion_hash, scopes, now)
+    cached = peek_obo_token(app, endpoints.realm, assertion_hash, scopes, now)
     if cached is None or is_aging(cached, now):
         return None
     return from_cache(cached, now)
 
 
-def cached_obo_token(
+def peek_obo_token(
     app: AppContext,
     realm: str,
     assertion_hash: str,
@@ -136,7 +140,8 @@ def cached_obo_token(
     *,
     ext_cache_key: str | None = None,
 ) -> ReadOnlyEntry | None:
-    """A valid access token obtained with this assertion (by its hash) for ``scopes``."""
+    """A valid access token obtained with this assertion (by its hash) for ``scopes``: the
+    look-up of both the quick path and the flow."""
     for home_account_id in app.cache.accounts_of_assertion(assertion_hash):
         query = AccessTokenQuery(
             client_id=app.client_id,

@@ -22,7 +22,6 @@ from typing import Any
 from entraclient.cache.token_cache import AccessTokenQuery, ReadOnlyEntry, RefreshTokenQuery
 from entraclient.errors import FlowError, TransportError
 from entraclient.flows.aliases import AliasHosts
-from entraclient.flows.claims import merge_claims, merge_forwarded_claims
 from entraclient.flows.context import AppContext
 from entraclient.flows.discovery import EndpointResolver
 from entraclient.flows.refresh import RefreshOutcome, RefreshRequest, refresh_for_account
@@ -57,7 +56,9 @@ class SilentRequest:
     force_refresh: bool = False
     claims_challenge: str | None = None
     ext_cache_key: str | None = None
-    forwarded_claims: str | None = None
+    claims: str | None = None
+    """What a refresh sends as ``claims``: the challenge, capabilities and forwarded claims
+    merged (:func:`entraclient.request_records.request_claims`)."""
 
 
 def acquire_token_silent(
@@ -105,10 +106,7 @@ def _silent_under(
         home_account_id=request.home_account_id,
         scopes=tuple(decorate(request.scopes, app.exclude_scopes)),
         correlation_id=request.correlation_id,
-        claims=merge_forwarded_claims(
-            merge_claims(app.client_capabilities, request.claims_challenge),
-            request.forwarded_claims,
-        ),
+        claims=request.claims,
         ext_cache_key=request.ext_cache_key,
     )
     try:
