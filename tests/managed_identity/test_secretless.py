@@ -5,6 +5,7 @@ rotates."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from .conftest import UseHost
 EXCHANGE = "api://AzureADTokenExchange"
 
 
-def _app(emu: Emulator, assertion: object) -> ConfidentialClientApplication:
+def _app(emu: Emulator, assertion: Callable[[], str]) -> ConfidentialClientApplication:
     return ConfidentialClientApplication(
         emu.sample.app.client_id,
         authority=emu.sample.authority,

@@ -13,9 +13,10 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from entraclient.cli.errors import CommandError, ExitCode
+from entraclient.credential_shapes import ClientCredential
 
 __all__ = ["DEFAULT_SECRET_VARIABLE", "add_arguments", "client_credential"]
 
@@ -45,10 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def client_credential(arguments: argparse.Namespace) -> str | dict[str, Any]:
+def client_credential(arguments: argparse.Namespace) -> ClientCredential:
     """The ``client_credential`` the options ask for."""
     if arguments.certificate is not None:
-        return _certificate(arguments.certificate, _passphrase(arguments))
+        # _certificate builds one of the two certificate shapes the constructor documents
+        return cast(ClientCredential, _certificate(arguments.certificate, _passphrase(arguments)))
     if arguments.certificate_password_env:
         raise _usage("--certificate-password-env goes with --certificate")
     if arguments.secret_file is not None:
