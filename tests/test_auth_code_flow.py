@@ -150,10 +150,10 @@ def test_replayed_response_is_refused_and_caches_nothing_more(world: World) -> N
     web = world.web_app()
     flow, response = sign_in(world, web, [GRAPH_READ])
     assert "access_token" in web.acquire_token_by_auth_code_flow(flow, response)
-    before = web.token_cache.serialize()  # type: ignore[attr-defined]
+    before = web.token_cache.serialize()
     replay = web.acquire_token_by_auth_code_flow(flow, response)
     assert (replay["error"], replay["error_codes"]) == ("invalid_grant", [54005])
-    assert web.token_cache.serialize() == before  # type: ignore[attr-defined]
+    assert web.token_cache.serialize() == before
 
 
 def test_tampered_code_is_refused(world: World) -> None:

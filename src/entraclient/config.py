@@ -16,6 +16,7 @@ from entraclient.authority import (
     parse_authority,
     parse_oidc_authority,
 )
+from entraclient.cache.foreign import check_msal_cache_object, uses_msal_contract
 from entraclient.cache.token_cache import TokenCache
 from entraclient.flows.discovery import InstanceDiscovery
 from entraclient.http.transport import Timeout, Verify
@@ -177,16 +178,17 @@ def check_client_claims(client_claims: object) -> dict[str, Any] | None:
     return dict(client_claims)
 
 
-def check_token_cache(token_cache: object) -> TokenCache:
+def check_token_cache(token_cache: object) -> Any:
     """The cache the application keeps its tokens in: ``token_cache``, or a new one.
 
-    The one place a cache object is accepted, so an adapter for other cache objects can be
-    plugged in here.
+    Our :class:`TokenCache` is used directly; any other object must offer MSAL's cache methods
+    (``search`` or ``find``, ``add``, ``modify``) and is then used through them only
+    (:mod:`entraclient.cache.foreign`).
     """
     if token_cache is None:
         return TokenCache()
-    if not isinstance(token_cache, TokenCache):
-        raise TypeError("token_cache must be an entraclient TokenCache or SerializableTokenCache")
+    if uses_msal_contract(token_cache):
+        check_msal_cache_object(token_cache)
     return token_cache
 
 

@@ -16,7 +16,7 @@ from collections.abc import MutableMapping
 from typing import Any, TypeVar
 
 from entraclient.authority import AuthorityKind
-from entraclient.cache.token_cache import TokenCache
+from entraclient.cache.foreign import cache_for_flows
 from entraclient.config import (
     check_allow_broker,
     check_client_claims,
@@ -94,7 +94,7 @@ class AppCore:
         self.client_claims = check_client_claims(client_claims)
         self.credential = self._load_credential(client_credential, confidential)
         self.instance_discovery = choose_instance_discovery(validate_authority, instance_discovery)
-        self.token_cache: TokenCache = check_token_cache(token_cache)
+        self.token_cache: Any = check_token_cache(token_cache)
         self.verify = check_verify(verify)
         self.proxies = check_proxies(proxies)
         self.timeout = check_timeout(timeout)
@@ -118,7 +118,7 @@ class AppCore:
             client_id=self.client_id,
             authority=self.authority,
             credential=self.credential,
-            cache=self.token_cache,
+            cache=cache_for_flows(self.token_cache),
             telemetry=Telemetry(self.app_name, self.app_version),
             clock=clock,
             client_capabilities=self.client_capabilities,

@@ -33,7 +33,7 @@ class ApplicationFacade:
     client_id: str
     authority: Authority
     client_claims: dict[str, Any] | None
-    token_cache: TokenCache
+    token_cache: Any
     app_name: str | None
     app_version: str | None
     client_capabilities: tuple[str, ...]
@@ -50,7 +50,7 @@ class ApplicationFacade:
         client_credential: ClientCredential | None = None,
         authority: str | None = None,
         validate_authority: bool = True,
-        token_cache: TokenCache | None = None,
+        token_cache: TokenCache | Any = None,
         http_client: Any = None,
         verify: bool | str = True,
         proxies: Mapping[str, str] | None = None,
@@ -86,7 +86,9 @@ class ApplicationFacade:
                 instance discovery.
             token_cache: the :class:`~entraclient.TokenCache` (or
                 :class:`~entraclient.SerializableTokenCache`) to keep tokens in; a new
-                in-memory one by default.
+                in-memory one by default. A cache object written for MSAL Python (such as
+                msal-extensions' ``PersistedTokenCache``) works too: it is then used through
+                its ``search``, ``add`` and ``modify`` methods only.
             http_client: your HTTP client: an object with ``get``/``post`` like a
                 ``requests.Session`` (an ``httpx.AsyncClient`` for the async façade). Then
                 ``verify``, ``proxies`` and ``timeout`` are yours to set on it.

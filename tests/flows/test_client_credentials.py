@@ -26,6 +26,12 @@ AUTHORITY = "https://login.microsoftonline.com/contoso.onmicrosoft.com"
 SCOPE = "api://sample/.default"
 
 
+def _ours(app: AppContext) -> TokenCache:
+    """The context's cache, which these tests build as our own TokenCache."""
+    assert isinstance(app.cache, TokenCache)
+    return app.cache
+
+
 def _app(clock: FakeClock, cache: TokenCache | None = None, **extra: Any) -> AppContext:
     return AppContext(
         client_id="client-1",
@@ -86,7 +92,7 @@ def test_first_call_discovers_then_posts_and_caches() -> None:
     assert post.form_value("client_secret") == "s3cret"
     assert post.form_value("scope") == SCOPE
     assert post.header("client-request-id") == "corr-1"
-    (entry,) = app.cache.entries("AccessToken")
+    (entry,) = _ours(app).entries("AccessToken")
     assert entry["realm"] == TENANT_ID
     assert entry["home_account_id"] is None
     assert entry["expires_on"] == str(int(clock.now) + 3599)
@@ -166,7 +172,7 @@ def test_error_body_raises_service_error_and_caches_nothing() -> None:
     with pytest.raises(ServiceError) as failure:
         drive(acquire_token_for_client(app, resolver, _request()), idp)
     assert failure.value.result()["error"] == "invalid_client"
-    assert app.cache.entries("AccessToken") == []
+    assert _ours(app).entries("AccessToken") == []
 
 
 @pytest.mark.parametrize(
@@ -186,7 +192,7 @@ def test_malformed_success_is_a_protocol_error_and_caches_nothing(body: dict[str
     app, resolver = _app(clock), _resolver()
     with pytest.raises(ProtocolError):
         drive(acquire_token_for_client(app, resolver, _request()), idp)
-    assert app.cache.entries("AccessToken") == []
+    assert _ours(app).entries("AccessToken") == []
 
 
 def test_string_expires_in_is_accepted_as_entra_v1_sends_it() -> None:
@@ -194,7 +200,7 @@ def test_string_expires_in_is_accepted_as_entra_v1_sends_it() -> None:
     app, resolver = _app(clock), _resolver()
     result, _ = drive(acquire_token_for_client(app, resolver, _request()), idp)
     assert result["expires_in"] == "3599"
-    assert app.cache.entries("AccessToken")[0]["expires_on"] == str(int(clock.now) + 3599)
+    assert _ours(app).entries("AccessToken")[0]["expires_on"] == str(int(clock.now) + 3599)
 
 
 def test_fmi_path_is_sent_and_partitions_the_cache() -> None:

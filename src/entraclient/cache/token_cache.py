@@ -161,6 +161,27 @@ class TokenCache(MsalTokenCacheMethods):
         self._pop(ACCESS_TOKEN, key)
         self._changed()
 
+    def find_obo_access_token(self, query: AccessTokenQuery, now: float) -> ReadOnlyEntry | None:
+        """A usable access token of ``query``'s account obtained on behalf of it by any
+        incoming assertion (MSAL files those as the account's own tokens, so a later
+        silent call finds them). O(access tokens of that account)."""
+        owner = ((query.home_account_id or "").lower(), query.environment.lower())
+        wanted = frozenset(s.lower() for s in query.scopes)
+        client_id, realm = query.client_id.lower(), query.realm.lower()
+        with self._lock:
+            for key in self._index.access_token_keys_of_owner(owner):
+                entry = self._sections[ACCESS_TOKEN][key]
+                if (
+                    entry.get("user_assertion_hash")
+                    and not entry.get("ext_cache_key")
+                    and str(entry.get("client_id", "")).lower() == client_id
+                    and str(entry.get("realm", "")).lower() == realm
+                    and int(entry["expires_on"]) - now >= EXPIRY_MARGIN_SECONDS
+                    and wanted <= scope_set(entry["target"])
+                ):
+                    return entry
+        return None
+
     def add_access_token(self, record: AccessTokenRecord, now: float | None = None) -> None:
         """Store ``record``, replacing its key and the tokens it overlaps."""
         self.save(CacheWrite(access_token=record), now)

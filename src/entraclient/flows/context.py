@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from entraclient.authority import Authority
+from entraclient.cache.foreign import ForeignTokenCache
 from entraclient.cache.token_cache import TokenCache
 from entraclient.credentials import ClientAuthentication
 from entraclient.telemetry import Telemetry
@@ -23,7 +24,7 @@ class AppContext:
     client_id: str
     authority: Authority
     credential: ClientAuthentication | None
-    cache: TokenCache
+    cache: TokenCache | ForeignTokenCache
     telemetry: Telemetry
     clock: Clock
     client_capabilities: tuple[str, ...] = ()

@@ -99,7 +99,9 @@ def _silent_under(
             ext_cache_key=request.ext_cache_key,
         )
         now = app.clock()
-        cached = app.cache.find_access_token(query, now)
+        cached = app.cache.find_access_token(query, now) or app.cache.find_obo_access_token(
+            query, now
+        )
         if cached is not None and not is_aging(cached, now):
             return from_cache(cached, now)
     refresh = RefreshRequest(
