@@ -77,7 +77,7 @@ def test_certificate_as_pem(
     pem.write_text(leaf.key_pem() + leaf.cert_pem)
     done = cli(*_args(daemon, "--certificate", str(pem), "--output", "raw"))
     assert done.code == 0, done.err
-    assert split_jwt(done.out).claims.get("azpacr") == "2"
+    assert split_jwt(done.out).claims.get("appidacr") == "2"  # v1 token: a certificate
 
 
 def test_certificate_as_pfx_with_passphrase_from_the_environment(

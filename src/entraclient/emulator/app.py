@@ -49,6 +49,11 @@ def _routes(context: EmulatorContext) -> list[Route]:
             discovery.openid_configuration,
             methods=["GET"],
         ),
+        Route(
+            "/{tenant}/.well-known/openid-configuration",
+            discovery.v1_openid_configuration,
+            methods=["GET"],
+        ),
         Route("/{tenant}/discovery/v2.0/keys", discovery.jwks, methods=["GET"]),
         Route("/{tenant}/discovery/keys", discovery.jwks, methods=["GET"]),
         Route("/{tenant}/oauth2/v2.0/token", token.token, methods=_ANY_METHOD),

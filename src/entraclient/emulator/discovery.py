@@ -26,7 +26,7 @@ from entraclient.emulator.hosts import (
     cloud_for_host,
     split_host_port,
 )
-from entraclient.emulator.tokens import issuer_for
+from entraclient.emulator.tokens import issuer_for, v1_issuer_for
 from entraclient.emulator.web import (
     ResolvedTenant,
     error_response,
@@ -95,6 +95,25 @@ def openid_configuration(host: str, resolved: ResolvedTenant) -> dict[str, objec
     }
 
 
+def v1_openid_configuration(host: str, resolved: ResolvedTenant) -> dict[str, object]:
+    """The v1 document (``/{tenant}/.well-known/openid-configuration``): the endpoints
+    without ``/v2.0`` and the issuer of v1 tokens (``https://sts.windows.net/{tid}/``)."""
+    base = f"https://{host}/{resolved.realm}"
+    document = openid_configuration(host, resolved)
+    tenant_id = resolved.tenant.id if resolved.tenant else "{tenantid}"
+    document.update(
+        {
+            "token_endpoint": f"{base}/oauth2/token",
+            "jwks_uri": f"{base}/discovery/keys",
+            "authorization_endpoint": f"{base}/oauth2/authorize",
+            "end_session_endpoint": f"{base}/oauth2/logout",
+            "issuer": v1_issuer_for(split_host_port(host)[0], tenant_id),
+        }
+    )
+    document.pop("device_authorization_endpoint", None)
+    return document
+
+
 def _tenant_of_authorization_endpoint(url: str) -> str:
     segments = [s for s in urlsplit(url).path.split("/") if s]
     return segments[0] if segments else "common"
@@ -113,6 +132,14 @@ class DiscoveryEndpoints:
         except EntraError as error:
             return error_response(request, error, self._context.clock())
         return json_response(request, openid_configuration(request_host(request), resolved))
+
+    async def v1_openid_configuration(self, request: Request) -> Response:
+        """``GET /{tenant}/.well-known/openid-configuration`` (the v1 endpoint)."""
+        try:
+            resolved = resolve_tenant(self._context, request.path_params["tenant"])
+        except EntraError as error:
+            return error_response(request, error, self._context.clock())
+        return json_response(request, v1_openid_configuration(request_host(request), resolved))
 
     async def jwks(self, request: Request) -> Response:
         """``GET /{tenant}/discovery/v2.0/keys``: the public signing keys."""
