@@ -48,7 +48,7 @@ pytest: $(STAMP) interop
 test: lint typecheck pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m bench $(if $(QUICK),--quick,)
+	$(BIN)/python -m bench $(if $(QUICK),--quick,) $(if $(SAVE),--save,)
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache $(INTEROP)/node_modules

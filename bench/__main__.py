@@ -1,8 +1,10 @@
-"""``python -m bench [--quick]``: entraclient against MSAL Python, same process, same run.
+"""``python -m bench [--quick] [--save]``: entraclient against MSAL Python, same run.
 
-Prints a table of ratios (MSAL time / our time; for memory, MSAL bytes / our bytes) and
-writes ``bench/results.json``. Nothing touches a network: both libraries talk to the same
-in-process identity provider (:mod:`bench.doubles`).
+Prints a table of ratios (MSAL time / our time; for memory, MSAL bytes / our bytes). Hit
+rows also show the floor: the same random keys probed in a plain dict of the same entries,
+and how many times the floor our hit costs. ``--save`` writes ``bench/results.json`` with
+the machine and date it came from; without it nothing is written. Nothing touches a
+network: both libraries talk to the same in-process identity provider (:mod:`bench.doubles`).
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ import msal
 
 import entraclient
 from bench import async_herd
+from bench.imports import import_rows
 from bench.obo import obo_rows
 from bench.scenarios import SCENARIOS, Row, Settings
 
-SCENARIOS = {**SCENARIOS, "on-behalf-of": obo_rows}
+SCENARIOS = {**SCENARIOS, "on-behalf-of": obo_rows, "import": import_rows}
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -39,6 +42,7 @@ QUICK = Settings(
     serialized_size=10_000,
     memory_size=10_000,
     obo_users=10_000,
+    import_runs=5,
 )
 
 
@@ -52,14 +56,18 @@ def _format(value: float | None, unit: str) -> str:
 
 def print_table(rows: list[Row]) -> None:
     header = f"{'scenario':<32} {'tokens':>10} {'unit':>6} {'entraclient':>12} {'msal':>12} " \
-             f"{'ratio':>8}  note"  # fmt: skip
+             f"{'ratio':>8} {'floor':>8} {'/floor':>7}  note"  # fmt: skip
     print(header)
     print("-" * len(header))
     for row in rows:
         ratio = f"{row.ratio:,.1f}x" if row.ratio is not None else "-"
+        floor = _format(row.floor, row.unit) if row.floor is not None else "-"
+        over = f"{row.ours / row.floor:,.2f}x" if row.floor else "-"
         note = "" if row.msal_note == "measured" else row.msal_note
-        print(f"{row.scenario:<32} {row.size:>10,} {row.unit:>6} {_format(row.ours, row.unit):>12} "
-              f"{_format(row.msal, row.unit):>12} {ratio:>8}  {note}")  # fmt: skip
+        size = f"{row.size:>10,}" if row.size else f"{'-':>10}"
+        ours, theirs = _format(row.ours, row.unit), _format(row.msal, row.unit)
+        print(f"{row.scenario:<32} {size} {row.unit:>6} {ours:>12} {theirs:>12} {ratio:>8} "
+              f"{floor:>8} {over:>7}  {note}")  # fmt: skip
 
 
 def print_scaling(rows: list[Row]) -> None:
@@ -76,6 +84,7 @@ def write_results(
 ) -> None:
     document = {
         "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": _machine(),
         "quick": quick,
         "seconds": round(seconds, 1),
         "python": sys.version.split()[0],
@@ -90,11 +99,24 @@ def write_results(
     RESULTS.write_text(json.dumps(document, indent=2) + "\n")
 
 
+def _machine() -> str:
+    """The processor's model name (Linux), else what ``platform`` knows."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a reduced set, under a minute")
     parser.add_argument("--only", choices=sorted(SCENARIOS), action="append")
     parser.add_argument("--no-async", action="store_true", help="skip the asyncio rows")
+    parser.add_argument("--save", action="store_true", help=f"write the results to {RESULTS}")
     arguments = parser.parse_args()
     settings = QUICK if arguments.quick else FULL
     started = time.perf_counter()
@@ -114,8 +136,11 @@ def main() -> None:
         async_rows = async_herd.run(arguments.quick)
         async_herd.print_table(async_rows)
     elapsed = time.perf_counter() - started
-    write_results(rows, arguments.quick, elapsed, async_rows)
-    print(f"\n{elapsed:.0f} s; results written to {RESULTS}")
+    if arguments.save:
+        write_results(rows, arguments.quick, elapsed, async_rows)
+        print(f"\n{elapsed:.0f} s; results written to {RESULTS}")
+    else:
+        print(f"\n{elapsed:.0f} s; nothing written (--save writes {RESULTS.name})")
 
 
 if __name__ == "__main__":
