@@ -177,3 +177,26 @@ def test_our_own_writes_stay_strict() -> None:
     (entry,) = cache.search("AccessToken", now=NOW)
     with pytest.raises(ValueError, match="expires_on"):
         cache.modify("AccessToken", entry, {"expires_on": "9" * 400})
+
+
+def test_loading_builds_no_index_and_hits_need_none() -> None:
+    good = app_token(SCOPE, client="cid", realm="t")
+    entry = {**good.to_entry(), "expires_on": str(NOW + 86400 * 365 * 50)}
+    cache = SerializableTokenCache()
+    cache.deserialize(json.dumps({"AccessToken": {good.key: entry}}))
+    app, _ = _app(cache)
+    assert app.acquire_token_for_client([SCOPE])["token_source"] == "cache"
+    assert cache._built_index is None
+    assert app.acquire_token_for_client(["api://y/.default"])["token_source"] != "cache"
+    assert cache._built_index is not None
+    assert app.acquire_token_for_client(["api://y/.default"])["token_source"] == "cache"
+
+
+def test_text_only_the_standard_parser_reads_still_loads() -> None:
+    state = '{"x_Other": {"k": NaN}, "AccessToken": {}}'
+    cache = SerializableTokenCache()
+    cache.deserialize(state)
+    assert json.loads(cache.serialize(indent=4), parse_constant=str) == {
+        "x_Other": {"k": "NaN"},
+        "AccessToken": {},
+    }
