@@ -94,7 +94,7 @@ test: lint typecheck docs-strict package pytest installed
 
 # Results go to build/bench/results.json; SAVE=1 updates the tracked bench/results.json.
 bench: $(STAMP)
-	$(BIN)/python -m bench $(if $(QUICK),--quick,) $(if $(SAVE),--output bench/results.json,)
+	$(BIN)/python -m bench $(if $(QUICK),--quick,) $(if $(SAVE),--save,)
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache $(INTEROP)/node_modules $(AZURITE)/node_modules

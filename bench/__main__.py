@@ -1,9 +1,11 @@
-"""``python -m bench [--quick]``: entraclient against MSAL Python, same process, same run.
+"""``python -m bench [--quick] [--save]``: entraclient against MSAL Python, same run.
 
-Prints a table of ratios (MSAL time / our time; for memory, MSAL bytes / our bytes) and
-writes ``build/bench/results.json`` (``--output bench/results.json`` updates the tracked copy,
-as ``make bench SAVE=1`` does). Nothing touches a network: both libraries talk to the same
-in-process identity provider (:mod:`bench.doubles`).
+Prints a table of ratios (MSAL time / our time; for memory, MSAL bytes / our bytes). Hit
+rows also show the floor: the same random keys probed in a plain dict of the same entries,
+and how many times the floor our hit costs. The results, with the machine and date they came
+from, go to ``build/bench/results.json``, outside the tracked tree; ``--save`` writes the
+tracked ``bench/results.json`` instead (``make bench SAVE=1``). Nothing touches a
+network: both libraries talk to the same in-process identity provider (:mod:`bench.doubles`).
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ import msal
 
 import entraclient
 from bench import async_herd, credentials
+from bench.imports import import_rows
 from bench.obo import obo_rows
 from bench.scenarios import SCENARIOS, Row, Settings
 
-SCENARIOS = {**SCENARIOS, "on-behalf-of": obo_rows}
+SCENARIOS = {**SCENARIOS, "on-behalf-of": obo_rows, "import": import_rows}
 
-RESULTS = Path(__file__).resolve().parent.parent / "build" / "bench" / "results.json"
+RESULTS = Path(__file__).with_name("results.json")
+SCRATCH = Path(__file__).resolve().parent.parent / "build" / "bench" / "results.json"
 
 FULL = Settings(sizes=(10, 1_000, 10_000, 100_000, 1_000_000))
 QUICK = Settings(
@@ -40,6 +44,7 @@ QUICK = Settings(
     serialized_size=10_000,
     memory_size=10_000,
     obo_users=10_000,
+    import_runs=5,
 )
 
 
@@ -53,14 +58,18 @@ def _format(value: float | None, unit: str) -> str:
 
 def print_table(rows: list[Row]) -> None:
     header = f"{'scenario':<32} {'tokens':>10} {'unit':>6} {'entraclient':>12} {'msal':>12} " \
-             f"{'ratio':>8}  note"  # fmt: skip
+             f"{'ratio':>8} {'floor':>8} {'/floor':>7}  note"  # fmt: skip
     print(header)
     print("-" * len(header))
     for row in rows:
         ratio = f"{row.ratio:,.1f}x" if row.ratio is not None else "-"
+        floor = _format(row.floor, row.unit) if row.floor is not None else "-"
+        over = f"{row.ours / row.floor:,.2f}x" if row.floor else "-"
         note = "" if row.msal_note == "measured" else row.msal_note
-        print(f"{row.scenario:<32} {row.size:>10,} {row.unit:>6} {_format(row.ours, row.unit):>12} "
-              f"{_format(row.msal, row.unit):>12} {ratio:>8}  {note}")  # fmt: skip
+        size = f"{row.size:>10,}" if row.size else f"{'-':>10}"
+        ours, theirs = _format(row.ours, row.unit), _format(row.msal, row.unit)
+        print(f"{row.scenario:<32} {size} {row.unit:>6} {ours:>12} {theirs:>12} {ratio:>8} "
+              f"{floor:>8} {over:>7}  {note}")  # fmt: skip
 
 
 def print_scaling(rows: list[Row]) -> None:
@@ -73,10 +82,15 @@ def print_scaling(rows: list[Row]) -> None:
 
 
 def write_results(
-    rows: list[Row], quick: bool, seconds: float, async_rows: dict[str, Any] | None, path: Path
+    rows: list[Row],
+    quick: bool,
+    seconds: float,
+    async_rows: dict[str, Any] | None,
+    path: Path,
 ) -> None:
     document = {
         "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": _machine(),
         "quick": quick,
         "seconds": round(seconds, 1),
         "python": sys.version.split()[0],
@@ -92,12 +106,24 @@ def write_results(
     path.write_text(json.dumps(document, indent=2) + "\n")
 
 
+def _machine() -> str:
+    """The processor's model name (Linux), else what ``platform`` knows."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a reduced set, under a minute")
     parser.add_argument("--only", choices=sorted(SCENARIOS), action="append")
     parser.add_argument("--no-async", action="store_true", help="skip the asyncio rows")
-    parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON")
+    parser.add_argument("--save", action="store_true", help=f"write the results to {RESULTS}")
     arguments = parser.parse_args()
     settings = QUICK if arguments.quick else FULL
     started = time.perf_counter()
@@ -118,8 +144,9 @@ def main() -> None:
         async_herd.print_table(async_rows)
         async_rows["azure_credentials"] = credentials.run_and_print(arguments.quick)
     elapsed = time.perf_counter() - started
-    write_results(rows, arguments.quick, elapsed, async_rows, arguments.output)
-    print(f"\n{elapsed:.0f} s; results written to {arguments.output}")
+    path = RESULTS if arguments.save else SCRATCH
+    write_results(rows, arguments.quick, elapsed, async_rows, path)
+    print(f"\n{elapsed:.0f} s; results written to {path}")
 
 
 if __name__ == "__main__":

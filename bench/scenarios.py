@@ -4,16 +4,20 @@
 from __future__ import annotations
 
 import gc
+import json
 import random
 import statistics
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
-from bench.doubles import CannedIdentityProvider
+from bench.doubles import CLIENT_ID, HOST, TENANT_ID, CannedIdentityProvider
 from bench.libraries import MSAL, OURS, Library
+from bench.rss import resident_growth
 from bench.states import many_tenants, one_partition, scope, tenant_name
 from bench.timing import allocated_by, best_of, frozen_heap, once, per_op
 
@@ -28,6 +32,8 @@ class Row:
     ours: float
     msal: float | None
     msal_note: str = "measured"
+    floor: float | None = None
+    """For a hit: the same random keys probed in a plain dict of the same entries (no library)."""
 
     @property
     def ratio(self) -> float | None:
@@ -46,6 +52,7 @@ class Settings:
     serialized_size: int = 100_000
     memory_size: int = 100_000
     obo_users: int = 100_000
+    import_runs: int = 20
     notes: list[str] = field(default_factory=list)
 
 
@@ -109,14 +116,26 @@ def one_partition_rows(settings: Settings) -> list[Row]:
             figures[library.name] = _time_partition(
                 library, state, size, hit_batches, settings, fit, skip_msal_miss
             )
+        floor = _plain_dict_floor(state, hit_batches)
         del state
         ours, theirs = figures["entraclient"], figures["msal"]
-        rows.append(Row("cache hit", size, "us/op", ours["hit"] * 1e6, theirs["hit"] * 1e6))
+        rows.append(Row("cache hit", size, "us/op", ours["hit"] * 1e6, theirs["hit"] * 1e6,
+                        floor=floor * 1e6))  # fmt: skip
         msal_miss = theirs["miss"] * 1e6 if theirs["miss"] is not None else None
         rows.append(Row("miss+insert", size, "us/op", ours["miss"] * 1e6, msal_miss,
                         theirs["miss_note"]))  # fmt: skip
         print(f"  {size:>9,} tokens done", flush=True)
     return rows
+
+
+def _plain_dict_floor(state: str, hits: list[list[list[str]]]) -> float:
+    """Seconds per probe of a plain dict holding the same entries under the same keys, asked
+    with the same random keys, each built from the scope as a look-up builds it."""
+    entries: dict[str, Any] = json.loads(state)["AccessToken"]
+    prefix = f"-{HOST}-accesstoken-{CLIENT_ID}-{TENANT_ID}-".lower()
+    assert entries[prefix + hits[0][0][0].lower()]
+    with frozen_heap():
+        return per_op(hits, lambda scopes: entries.get(prefix + scopes[0].lower()))
 
 
 def _time_partition(library: Library, state: str, size: int, hits: list[list[list[str]]],
@@ -197,17 +216,35 @@ def serialization_rows(settings: Settings) -> list[Row]:
 
 
 def memory_rows(settings: Settings) -> list[Row]:
-    """Bytes the cache holds per token (tracemalloc), after deserializing N tokens."""
+    """Bytes the cache holds per token after deserializing N tokens and answering one hit:
+    as Python allocations (tracemalloc) and as resident memory (RSS, in a fresh process)."""
     size = settings.memory_size
     state = one_partition(size, int(time.time()))
-    figures: dict[str, float] = {}
+    traced: dict[str, float] = {}
+    resident: dict[str, float | None] = {}
     for library in (OURS, MSAL):
-        cache, allocated = allocated_by(partial(library.new_cache, state))
+        cache, allocated = allocated_by(partial(_loaded_and_hit, library, state))
         assert library.entries(cache) == size
-        figures[library.name] = allocated / size
+        traced[library.name] = allocated / size
         del cache
         gc.collect()
-    return [Row("memory per cached token", size, "bytes", figures["entraclient"], figures["msal"])]
+        with tempfile.TemporaryDirectory() as folder:
+            state_file = Path(folder) / "state.json"
+            state_file.write_text(state)
+            grown = resident_growth(library.name, state_file)
+        resident[library.name] = grown / size if grown is not None else None
+    rows = [Row("memory per token (tracemalloc)", size, "bytes", traced["entraclient"],
+                traced["msal"])]  # fmt: skip
+    ours_rss = resident["entraclient"]
+    if ours_rss is not None:
+        rows.append(Row("memory per token (RSS)", size, "bytes", ours_rss, resident["msal"]))
+    return rows
+
+
+def _loaded_and_hit(library: Library, state: str) -> Any:
+    cache = library.new_cache(state)
+    _check_hit(library.new_app(cache, CannedIdentityProvider()), [scope(0)])
+    return cache
 
 
 SCENARIOS: dict[str, Callable[[Settings], list[Row]]] = {

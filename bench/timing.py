@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import statistics
 import time
 import tracemalloc
@@ -43,6 +44,16 @@ def allocated_by(build: Callable[[], Any]) -> tuple[Any, int]:
     finally:
         tracemalloc.stop()
     return built, current
+
+
+def resident_bytes() -> int | None:
+    """The resident set size of this process (Linux ``/proc``), or ``None`` elsewhere."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")
 
 
 @contextmanager

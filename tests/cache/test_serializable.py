@@ -57,9 +57,7 @@ def test_indent_4_is_byte_for_byte_what_msal_writes() -> None:
         ("[1, 2]", "JSON object of sections"),
         ('{"AccessToken": []}', "section 'AccessToken' must be a JSON object"),
         ('{"AccessToken": {"k": "v"}}', "must be a JSON object"),
-        ('{"RefreshToken": {"k": {"secret": 1, "environment": "e", "client_id": "c"}}}',
-         "wrong-typed field 'secret'"),
-        ('{"Account": {"k": {"environment": "e", "realm": "r"}}}', "lacks field 'home_account_id'"),
+        ('{"RefreshToken": {"k": [1, 2]}}', "must be a JSON object"),
     ],
 )  # fmt: skip
 def test_bad_state_raises_and_leaves_the_cache_as_it_was(text: str, message: str) -> None:
@@ -79,19 +77,10 @@ def _query(*scopes: str) -> AccessTokenQuery:
                             scopes=scopes)  # fmt: skip
 
 
-def test_wrong_typed_number_field_is_refused() -> None:
-    entry = app_token().to_entry()
-    entry["expires_on"] = "soon"
-    with pytest.raises(ValueError, match="'expires_on'"):
-        SerializableTokenCache().deserialize(json.dumps({"AccessToken": {"k": entry}}))
-
-
 def test_error_messages_never_show_secrets() -> None:
-    entry = app_token(secret="TOP-SECRET-VALUE").to_entry()
-    entry["realm"] = 7
     with pytest.raises(ValueError) as raised:
-        SerializableTokenCache().deserialize(json.dumps({"AccessToken": {"k": entry}}))
-    assert "TOP-SECRET-VALUE" not in str(raised.value)
+        SerializableTokenCache().deserialize(json.dumps({"AccessToken": {"k": ["TOP-SECRET"]}}))
+    assert "TOP-SECRET" not in str(raised.value)
 
 
 def test_non_text_state_is_a_type_error() -> None:

@@ -1,23 +1,35 @@
-"""Cache text: MSAL-format JSON in and out; every entry checked before anything changes.
+"""Cache text: MSAL-format JSON in and out, tolerant of what other MSALs write.
 
 Invariants:
 
-* :func:`parse_sections` either returns sections whose every entry of a known section has
-  its required fields with the right types, or raises ``ValueError`` naming the section and
-  field (never a value: entries hold secrets). Garbage, a truncated file and a wrong-typed
-  field are all refused the same way, before the cache is touched.
+* :func:`parse_sections` checks the structure only (an object of sections, each an object of
+  entries, each an object in the sections this library knows) and raises ``ValueError``
+  otherwise, before the cache is touched. Garbage and a truncated file are refused; messages
+  never show a value (entries hold secrets).
+* Entries are not checked field by field when loaded: an entry of a known section that lacks
+  a field, has a wrong-typed one or a number out of range (:func:`is_usable` says so) is kept
+  as it came, written back unchanged, and never used, as MSAL .NET, Java and Node may write
+  such entries into a shared cache. :func:`check_entry` is the strict form, for writes made
+  through our own API.
 * Unknown sections and unknown fields are kept as they are, for other SDKs.
+* ``msgspec`` parses and writes the text when it is installed (several times faster than the
+  standard library at writing); :mod:`json` otherwise. Both give the same sections.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from entraclient.cache.schema import ACCESS_TOKEN, ACCOUNT, APP_METADATA, ID_TOKEN, REFRESH_TOKEN
-from entraclient.cache.store import Sections, intern_common_values
 
-__all__ = ["check_entry", "dump_sections", "parse_sections"]
+if TYPE_CHECKING:
+    from entraclient.cache.store import Sections
+
+__all__ = ["MAX_TIME_DIGITS", "check_entry", "dump_sections", "is_usable", "parse_sections"]
+
+MAX_TIME_DIGITS = 12
+"""A time field longer than this (past the year 33000) is out of range: the entry is unusable."""
 
 # Rules: "str" a required string, "str?" an optional string, "str|null" an optional string or
 # null, "int" a required integer (a string of digits, as MSAL writes, or a JSON number),
@@ -51,15 +63,16 @@ _DESCRIPTIONS = {
     "str": "a string",
     "str?": "a string",
     "str|null": "a string or null",
-    "int": "an integer string",
-    "int?": "an integer string",
+    "int": "a string of at most 12 digits",
+    "int?": "a string of at most 12 digits",
 }
 
 
 def _is_integer_text(value: object) -> bool:
+    """A non-negative time in range: a string of at most 12 ASCII digits, or such an int."""
     if type(value) is str:
-        return value.isascii() and value.lstrip("-").isdigit()
-    return type(value) is int
+        return 0 < len(value) <= MAX_TIME_DIGITS and value.isascii() and value.isdigit()
+    return type(value) is int and 0 <= value < 10**MAX_TIME_DIGITS
 
 
 _MISSING = object()
@@ -78,6 +91,22 @@ def _first_bad_field(entry: dict[str, Any], rules: tuple[tuple[str, str], ...]) 
         elif type(value) is not str and not (value is None and rule == "str|null"):
             return field
     return None
+
+
+_UNREAD_FIELDS = frozenset({"cached_at", "extended_expires_on"})
+_USED_FIELD_RULES = {
+    section: tuple(rule for rule in rules if rule[0] not in _UNREAD_FIELDS)
+    for section, rules in _FIELD_RULES.items()
+}
+
+
+def is_usable(section: str, entry: object) -> bool:
+    """Whether ``entry`` of ``section`` has every field the cache reads, well typed and in
+    range (entries of sections this library does not know are never used: always false).
+    Fields no look-up or answer reads (``cached_at``, ``extended_expires_on``) are not
+    checked here; :func:`check_entry` checks them too."""
+    rules = _USED_FIELD_RULES.get(section)
+    return rules is not None and type(entry) is dict and _first_bad_field(entry, rules) is None
 
 
 def check_entry(section: str, key: object, entry: object) -> None:
@@ -99,9 +128,23 @@ def check_entry(section: str, key: object, entry: object) -> None:
         )
 
 
+def _fast_decode(state: str | bytes | bytearray) -> Any:
+    """``state`` parsed by msgspec, or ``_MISSING`` when msgspec is absent or refuses it
+    (NaN, Infinity and the like, which json reads, as MSAL does)."""
+    try:
+        import msgspec
+    except ImportError:  # pragma: no cover - msgspec is a dependency; json is the fallback
+        return _MISSING
+    try:
+        return msgspec.json.decode(state)
+    except msgspec.DecodeError:
+        return _MISSING
+
+
 def _load_json(state: str | bytes | bytearray) -> Any:
     try:
-        return json.loads(state)
+        loaded = _fast_decode(state)
+        return json.loads(state) if loaded is _MISSING else loaded
     except (ValueError, RecursionError):
         raise ValueError(
             "the token cache state is not valid JSON (truncated or garbage?)"
@@ -109,7 +152,8 @@ def _load_json(state: str | bytes | bytearray) -> Any:
 
 
 def parse_sections(state: str | bytes | bytearray | None) -> Sections:
-    """Parse and check MSAL-format cache text; ``None`` or blank text is an empty cache."""
+    """Parse MSAL-format cache text, checking its structure; ``None`` or blank text is an
+    empty cache. Entries are kept as they are (see :func:`is_usable`)."""
     if state is None:
         return {}
     if not isinstance(state, str | bytes | bytearray):
@@ -117,21 +161,29 @@ def parse_sections(state: str | bytes | bytearray | None) -> Sections:
     if not state.strip():
         return {}
     loaded = _load_json(state)
-    if not isinstance(loaded, dict):
+    if type(loaded) is not dict:
         raise ValueError("the token cache state must be a JSON object of sections")
-    sections: Sections = {}
     for name, section in loaded.items():
-        if not isinstance(section, dict):
+        if type(section) is not dict:
             raise ValueError(f"token cache section {name!r} must be a JSON object")
-        known = name in _FIELD_RULES
+        if name not in _FIELD_RULES:
+            continue  # another SDK's section: kept as it is
         for key, entry in section.items():
-            check_entry(name, key, entry)
-            if known:
-                intern_common_values(entry)
-        sections[name] = section
-    return sections
+            if type(entry) is not dict:
+                raise ValueError(f"token cache entry {name}/{key[:60]!r} must be a JSON object")
+    return loaded
 
 
 def dump_sections(sections: Sections, indent: int | None = None) -> str:
     """``sections`` as JSON text (compact unless ``indent`` is given; MSAL reads both)."""
+    if indent is None:
+        try:
+            import msgspec
+        except ImportError:  # pragma: no cover - msgspec is a dependency; json is the fallback
+            pass
+        else:
+            try:
+                return msgspec.json.encode(sections).decode()
+            except (TypeError, OverflowError, msgspec.EncodeError):
+                pass  # a value msgspec does not write (NaN, a huge float): json writes it
     return json.dumps(sections, indent=indent)

@@ -14,6 +14,9 @@ Invariants (checked by the property tests in tests/cache/test_indexes.py):
   accounts also by environment; OBO refresh tokens by assertion hash; every entry by partition.
 * The expiry wheel files access tokens by minute of expiry, so expired tokens are swept in
   amortised O(1) per token, without ever scanning live ones.
+* An entry that is not usable (:func:`~entraclient.cache.codec.is_usable`: a field missing,
+  wrong-typed or out of range, as another MSAL may write) is filed only in its partition's
+  members, so it is saved and loaded with its partition but no look-up ever finds it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple, TypeVar
 
+from entraclient.cache.codec import is_usable
 from entraclient.cache.partitions import PartitionKey, partition_of
 from entraclient.cache.schema import ACCESS_TOKEN, ACCOUNT, ID_TOKEN, REFRESH_TOKEN, Entry
 
@@ -233,10 +237,13 @@ class CacheIndex:
     # -- maintenance ---------------------------------------------------------------------
 
     def add(self, section: str, key: str, entry: Entry) -> None:
-        if section == ACCESS_TOKEN:
+        usable = is_usable(section, entry)
+        if section == ACCESS_TOKEN and usable:
             self._add_access_token(key, entry)
             return
         self._members(partition_of(section, entry), section).add(key)
+        if not usable:
+            return
         if section in self.owned:
             self.owned[section].add(owner_of(entry), key)
         if section == ACCOUNT:
@@ -245,7 +252,8 @@ class CacheIndex:
             self.refresh_tokens_by_assertion.add(_text(entry, "user_assertion_hash"), key)
 
     def discard(self, section: str, key: str, entry: Entry) -> None:
-        if section == ACCESS_TOKEN:
+        usable = is_usable(section, entry)
+        if section == ACCESS_TOKEN and usable:
             self._discard_access_token(key, entry)
             return
         partition = partition_of(section, entry)
@@ -258,6 +266,8 @@ class CacheIndex:
                     del members[section]
             if not members:
                 del self.members[partition]
+        if not usable:
+            return
         if section in self.owned:
             self.owned[section].discard(owner_of(entry), key)
         if section == ACCOUNT:
@@ -311,7 +321,7 @@ class CacheIndex:
             for key in self.buckets[bucket_key].keys
         ]
         if at_keys:
-            found[ACCESS_TOKEN] = at_keys
+            found[ACCESS_TOKEN] = found.get(ACCESS_TOKEN, []) + at_keys
         return found
 
 

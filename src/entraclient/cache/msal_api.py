@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from entraclient.cache.codec import check_entry
+from entraclient.cache.codec import check_entry, is_usable
 from entraclient.cache.ingest import GrantContext, cache_write_for
 from entraclient.cache.schema import (
     ACCESS_TOKEN,
@@ -166,7 +166,11 @@ class MsalTokenCacheMethods(CacheStore):
             if credential_type == ACCESS_TOKEN:
                 keys = self._drop_expired(keys, moment)
             entries = self._entries(credential_type, keys)
-            found = [dict(e) for e in entries if _matches(e, fields, wanted, credential_type)]
+            found = [
+                dict(e)
+                for e in entries
+                if is_usable(credential_type, e) and _matches(e, fields, wanted, credential_type)
+            ]
         yield from found
 
     def _candidate_keys(self, section: str, fields: Mapping[str, Any]) -> list[str]:
@@ -184,6 +188,8 @@ class MsalTokenCacheMethods(CacheStore):
         live = []
         for key in keys:
             entry = self._sections[ACCESS_TOKEN][key]
+            if not is_usable(ACCESS_TOKEN, entry):
+                continue  # kept as it came, never used (see codec.is_usable)
             if int(entry["expires_on"]) < now:
                 self._pop(ACCESS_TOKEN, key)
                 self._changed()

@@ -2,9 +2,11 @@
 
 Invariants:
 
-* ``deserialize`` parses and checks everything, and builds the new indexes, before it
-  changes anything: garbage, a wrong-typed field or a truncated file raises ``ValueError``
-  and leaves the cache as it was.
+* ``deserialize`` parses the text and checks its structure before it changes anything:
+  garbage or a truncated file raises ``ValueError`` and leaves the cache as it was. Entries
+  are checked on use, and an unusable one (a field missing, wrong-typed or out of range, as
+  another MSAL may write) is kept and written back as it came, never used. The indexes are
+  built on first need.
 * ``serialize`` copies the sections under the lock (entries are never changed in place, so a
   shallow copy is a consistent snapshot) and writes JSON outside it, so a large cache does
   not stall the threads acquiring tokens.
@@ -15,7 +17,6 @@ Invariants:
 from __future__ import annotations
 
 from entraclient.cache.codec import dump_sections, parse_sections
-from entraclient.cache.store import index_of
 from entraclient.cache.token_cache import TokenCache
 from entraclient.clock import Clock, system_clock
 
@@ -52,10 +53,10 @@ class SerializableTokenCache(TokenCache):
         """Replace the content with ``state`` (MSAL-format JSON); ``None``/empty clears it.
 
         Raises ``ValueError`` (or ``TypeError`` for a non-text argument) and changes nothing
-        when ``state`` is not a well-formed cache.
+        when ``state`` is not JSON shaped as a cache; entries another MSAL wrote incompletely
+        are kept as they came and never used.
         """
         sections = parse_sections(state)
-        index = index_of(sections)
         with self._lock:
-            self._install(sections, index)
+            self._install(sections)
             self.has_state_changed = False

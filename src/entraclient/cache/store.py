@@ -7,6 +7,9 @@ Invariants:
   So a reader holding an entry never sees it torn, and a snapshot is a shallow copy.
 * Every change goes through :meth:`_put` or :meth:`_pop`, which keep :class:`CacheIndex` and
   the set of changed partitions in step with ``_sections``.
+* The indexes of loaded content are built on first need (:attr:`_index`), not when it is
+  loaded: an exact-key hit needs none of them, so a cache that is loaded and then only hit
+  never pays for them. Building them also shares the strings that repeat across entries.
 * Methods whose names start with ``_`` expect the caller to hold ``_lock``; public ones take
   it, except the exact-key probe of ``find_access_token``, which reads without it (see
   there). Nothing here does I/O, so the lock is never held across the network.
@@ -18,10 +21,11 @@ import sys
 import threading
 from collections.abc import Callable, Iterable
 
+from entraclient.cache.codec import is_usable
 from entraclient.cache.indexes import CacheIndex, bucket_of, scope_set
 from entraclient.cache.partitions import PartitionKey, partition_of
 from entraclient.cache.records import CacheWrite
-from entraclient.cache.schema import ACCESS_TOKEN, Entry
+from entraclient.cache.schema import ACCESS_TOKEN, SECTIONS, Entry
 from entraclient.clock import Clock, system_clock
 
 __all__ = ["OIDC_SCOPES", "CacheStore", "Sections", "index_of", "intern_common_values"]
@@ -59,9 +63,20 @@ class CacheStore:
         self._clock = clock
         self._lock = threading.RLock()
         self._sections: Sections = {}
-        self._index = CacheIndex()
+        self._built_index: CacheIndex | None = CacheIndex()
         self._listeners: list[Callable[[], None]] = []
         self._changed_partitions: set[PartitionKey] = set()
+
+    @property
+    def _index(self) -> CacheIndex:
+        """The indexes of the content, built now if the content was loaded since."""
+        index = self._built_index
+        if index is None:
+            with self._lock:
+                index = self._built_index
+                if index is None:
+                    index = self._built_index = index_of(self._sections, share_strings=True)
+        return index
 
     # -- primitives (caller holds the lock) -----------------------------------------------
 
@@ -98,7 +113,11 @@ class CacheStore:
         removed = 0
         for key in self._index.expiry.due(now):
             entry = self._get(ACCESS_TOKEN, key)
-            if entry is not None and _as_int(entry.get("expires_on")) < now:
+            if (
+                entry is not None
+                and is_usable(ACCESS_TOKEN, entry)
+                and int(entry["expires_on"]) < now
+            ):
                 self._pop(ACCESS_TOKEN, key)
                 removed += 1
         return removed
@@ -146,14 +165,14 @@ class CacheStore:
             return {name: dict(entries) for name, entries in self._sections.items()}
 
     def replace_all(self, sections: Sections) -> None:
-        """Replace the whole content with already validated ``sections``; rebuild the indexes."""
-        index = index_of(sections)
+        """Replace the whole content with ``sections`` (parsed by :func:`parse_sections`);
+        the indexes are rebuilt on first need."""
         with self._lock:
-            self._install(sections, index)
+            self._install(sections)
 
-    def _install(self, sections: Sections, index: CacheIndex) -> None:
+    def _install(self, sections: Sections, index: CacheIndex | None = None) -> None:
         self._sections = sections
-        self._index = index
+        self._built_index = index
         self._changed_partitions = set()
 
     # -- partitions -------------------------------------------------------------------------
@@ -199,17 +218,14 @@ class CacheStore:
             self._changed()
 
 
-def index_of(sections: Sections) -> CacheIndex:
-    """The indexes of ``sections`` (built without the lock, before they are installed)."""
+def index_of(sections: Sections, *, share_strings: bool = False) -> CacheIndex:
+    """The indexes of ``sections``; with ``share_strings``, repeated field values of known
+    sections are interned on the way (the same text, so readers see no change)."""
     index = CacheIndex()
     for section, entries in sections.items():
+        share = share_strings and section in SECTIONS
         for key, entry in entries.items():
+            if share:
+                intern_common_values(entry)
             index.add(section, key, entry)
     return index
-
-
-def _as_int(value: object) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        return 0

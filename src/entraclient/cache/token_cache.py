@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from entraclient.cache.codec import dump_sections, parse_sections
+from entraclient.cache.codec import MAX_TIME_DIGITS, dump_sections, is_usable, parse_sections
 from entraclient.cache.indexes import AccessTokenProbe, scope_set
 from entraclient.cache.msal_api import MsalTokenCacheMethods
 from entraclient.cache.partitions import PartitionKey
@@ -56,20 +56,36 @@ ReadOnlyEntry = Mapping[str, Any]
 _NO_ENTRIES: dict[str, Entry] = {}
 
 
+_FAR = 10.0**MAX_TIME_DIGITS
+"""Seconds of validity beyond which an expiry is out of range (the entry is unusable)."""
+_UNUSABLE_VALUE = (KeyError, TypeError, ValueError, OverflowError)
+"""What reading a field of an entry another MSAL wrote badly may raise: it is then unusable."""
+
+
 def _is_plain_match(entry: Entry, owner: tuple[str | None, str, str, str], now: float) -> bool:
     """Whether ``entry``, found under the exact key of a bucket without key id or assertion
-    hash, is the answer without further checks: valid, with exactly the owner fields
-    (compared by identity: the cache interns them, so a mismatch only means "ask the locked
-    path", which checks the bucket), and no key id or assertion hash (the key does not
-    encode them)."""
+    hash, is the answer without further checks: valid for the margin, with exactly the owner
+    fields (a mismatch only means "ask the locked path", which checks the bucket), and no key
+    id or assertion hash (the key does not encode them), and every field the answer is
+    made of well typed and in range (see ``codec.is_usable``). A missing, wrong-typed or
+    out-of-range value is no match, never an exception.
+    """
+    try:
+        fresh = EXPIRY_MARGIN_SECONDS <= int(entry["expires_on"]) - now < _FAR
+    except _UNUSABLE_VALUE:
+        return False
     return (
-        int(entry["expires_on"]) - now >= EXPIRY_MARGIN_SECONDS
-        and entry.get("client_id") is owner[2]
-        and entry.get("realm") is owner[3]
-        and entry.get("environment") is owner[1]
-        and entry.get("home_account_id") is owner[0]
+        fresh
+        and entry.get("client_id") == owner[2]
+        and entry.get("realm") == owner[3]
+        and entry.get("environment") == owner[1]
+        and entry.get("home_account_id") == owner[0]
         and "key_id" not in entry
         and "user_assertion_hash" not in entry
+        and type(entry.get("secret")) is str
+        and type(entry.get("target")) is str
+        and type(entry.get("token_type", "")) is str
+        and ("refresh_on" not in entry or is_usable(ACCESS_TOKEN, entry))
     )
 
 
@@ -116,14 +132,22 @@ class TokenCache(MsalTokenCacheMethods):
             entry = self._sections.get(ACCESS_TOKEN, _NO_ENTRIES).get(key)
             if entry is not None:
                 owner = probes.owner  # see _is_plain_match, inlined here for speed
+                try:
+                    fresh = EXPIRY_MARGIN_SECONDS <= int(entry["expires_on"]) - now < _FAR
+                except _UNUSABLE_VALUE:
+                    fresh = False
                 if (
-                    int(entry["expires_on"]) - now >= EXPIRY_MARGIN_SECONDS
-                    and entry.get("client_id") is owner[2]
-                    and entry.get("realm") is owner[3]
-                    and entry.get("environment") is owner[1]
-                    and entry.get("home_account_id") is owner[0]
+                    fresh
+                    and entry.get("client_id") == owner[2]
+                    and entry.get("realm") == owner[3]
+                    and entry.get("environment") == owner[1]
+                    and entry.get("home_account_id") == owner[0]
                     and "key_id" not in entry
                     and "user_assertion_hash" not in entry
+                    and type(entry.get("secret")) is str
+                    and type(entry.get("target")) is str
+                    and type(entry.get("token_type", "")) is str
+                    and ("refresh_on" not in entry or is_usable(ACCESS_TOKEN, entry))
                 ):
                     return entry
         with self._lock:
@@ -147,7 +171,7 @@ class TokenCache(MsalTokenCacheMethods):
 
     def _usable(self, key: str, wanted: frozenset[str], now: float) -> ReadOnlyEntry | None:
         entry = self._sections[ACCESS_TOKEN].get(key)
-        if entry is None:
+        if entry is None or not is_usable(ACCESS_TOKEN, entry):
             return None
         expires_on = int(entry["expires_on"])
         if expires_on < now:
