@@ -1,0 +1,131 @@
+"""The second level of the token cache: a store behind the in-memory cache.
+
+The in-memory cache (L1) answers every hit. This module decides, once for every store,
+what to load and what to write:
+
+* On an L1 miss in a partition not yet loaded, :meth:`SecondLevel.load` reads that partition
+  from the store once and merges it under L1 (an entry L1 already holds, or has removed and
+  not yet written, wins).
+* After a change, :meth:`SecondLevel.flush` takes the entries that changed (not whole
+  partitions) and writes them, outside the cache's lock, one partition at a time. Flushes are
+  serialised, so an older version of an entry never overwrites a newer one.
+* A store failure never fails an acquisition: the cache carries on with L1 (and the identity
+  provider), the failure is logged once per ``failure_log_interval`` without a secret, the
+  store is left alone for ``retry_after`` seconds, then tried again (redis-py reconnects by
+  itself); changes that failed to write are kept and written by a later flush.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from entraclient.cache.partitions import PartitionKey
+from entraclient.cache.stores.contract import PartitionStore
+
+if TYPE_CHECKING:
+    from entraclient.cache.store import CacheStore
+
+__all__ = ["SecondLevel", "partition_of_bucket"]
+
+logger = logging.getLogger(__name__)
+
+
+def partition_of_bucket(bucket: tuple[str, ...]) -> PartitionKey:
+    """The partition of an access-token bucket ``(home, env, client, realm, kid, ext, hash)``."""
+    if bucket[6]:
+        return PartitionKey.obo(bucket[6])
+    if bucket[0]:
+        return PartitionKey.user(bucket[0])
+    return PartitionKey.app(bucket[2], bucket[3])
+
+
+class SecondLevel:
+    """Loads partitions from ``store`` on L1 misses and writes changed entries back."""
+
+    def __init__(
+        self,
+        store: PartitionStore,
+        *,
+        retry_after: float = 5.0,
+        failure_log_interval: float = 60.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self._retry_after = retry_after
+        self._log_interval = failure_log_interval
+        self._monotonic = monotonic
+        self._loaded: set[PartitionKey] = set()
+        self._loading: dict[PartitionKey, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self._flushing = threading.Lock()
+        self._down_until = 0.0
+        self._last_logged = -float("inf")
+
+    def __repr__(self) -> str:
+        return f"SecondLevel({self.store!r}, loaded={len(self._loaded)})"
+
+    def is_loaded(self, partition: PartitionKey) -> bool:
+        """Whether ``partition`` was read from the store already."""
+        return partition in self._loaded
+
+    def load(self, cache: CacheStore, partition: PartitionKey) -> bool:
+        """Load ``partition`` into ``cache`` unless done; whether new entries came in.
+
+        Threads missing the same partition at once read the store once between them.
+        """
+        if partition in self._loaded or not self._available():
+            return False
+        with self._guard:
+            gate = self._loading.setdefault(partition, threading.Lock())
+        with gate:
+            if partition in self._loaded:
+                return True  # another thread loaded it while this one waited
+            try:
+                found = self.store.load(partition)
+            except Exception as failure:  # a store never fails an acquisition
+                self._failed("load", failure)
+                return False
+            merged = cache.merge_loaded(found)
+            self._loaded.add(partition)
+        return merged > 0
+
+    def flush(self, cache: CacheStore) -> None:
+        """Write every entry changed since the last flush, one partition at a time."""
+        if not self._available():
+            return
+        with self._flushing:
+            changes = cache.take_entry_changes()
+            for partition, batch in changes.items():
+                try:
+                    self.store.write(partition, batch)
+                except Exception as failure:  # see load()
+                    self._failed("write", failure)
+                    cache.requeue_entry_changes(partition, batch)
+
+    def forget_loaded(self) -> None:
+        """Treat every partition as not loaded (after the cache was replaced wholesale)."""
+        self._loaded.clear()
+
+    def _available(self) -> bool:
+        return self._monotonic() >= self._down_until
+
+    def _failed(self, action: str, failure: Exception) -> None:
+        now = self._monotonic()
+        self._down_until = now + self._retry_after
+        if now - self._last_logged >= self._log_interval:
+            self._last_logged = now
+            logger.warning(
+                "token cache store %s failed (%s: %s); using the in-memory cache only for %.0f s",
+                action, type(failure).__name__, _safe_message(failure), self._retry_after,
+            )  # fmt: skip
+
+
+def _safe_message(failure: Exception) -> str:
+    """Our stores' messages hold no secret; others' messages are not repeated."""
+    from entraclient.cache.stores.contract import StoreUnavailable
+
+    return str(failure)[:200] if isinstance(failure, StoreUnavailable) else "details withheld"
