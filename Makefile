@@ -8,7 +8,7 @@ LINT_PATHS := $(wildcard src tests bench examples)
 INTEROP := tests/interop
 INTEROP_STAMP := $(INTEROP)/node_modules/.package-lock.json
 
-.PHONY: demo test lint typecheck pytest bench clean install interop
+.PHONY: demo test lint typecheck pytest bench clean install interop redis-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,11 @@ interop:
 $(INTEROP_STAMP): $(INTEROP)/package.json $(INTEROP)/package-lock.json
 	npm ci --prefix $(INTEROP) --no-audit --no-fund --loglevel=error
 
-pytest: $(STAMP) interop
+# The store tests run a real redis-server on a loopback port; install it when it is missing.
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || (apt-get update && apt-get install -y redis-server)
+
+pytest: $(STAMP) interop redis-server
 	$(BIN)/python -m pytest -q -rs
 
 test: lint typecheck pytest
