@@ -17,7 +17,7 @@ Use it as an async context manager to close the connections it opened::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -45,7 +45,7 @@ class AsyncClientApplication(ClientBase):
             client=http_client, verify=self._verify, proxies=self._proxies, timeout=self._timeout
         )
         self._transport = AsyncPolicyTransport(base, self._policies())
-        return AsyncDriver(self._transport)
+        return AsyncDriver(self._transport, offload_steps=_bind_async_store(self.token_cache))
 
     async def _run(self, flow: Flow[T]) -> T | dict[str, Any]:
         """Drive ``flow``; a flow failure becomes its error dict here and nowhere else."""
@@ -275,3 +275,10 @@ class AsyncConfidentialClientApplication(ConfidentialBase, AsyncClientApplicatio
                 forwarded_client_claims, kwargs,
             )
         )  # fmt: skip
+
+
+def _bind_async_store(cache: object) -> Callable[[], None] | None:
+    """The hook binding the cache's async second-level store to the running loop, if any."""
+    store = getattr(cache, "second_level_store", None)
+    hook: Callable[[], None] | None = getattr(store, "bind_running_loop", None)
+    return hook

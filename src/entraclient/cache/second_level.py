@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from entraclient.cache.partitions import PartitionKey
-from entraclient.cache.stores.contract import PartitionStore
+from entraclient.cache.stores.contract import LoadDeferred, PartitionStore
 
 if TYPE_CHECKING:
     from entraclient.cache.store import CacheStore
@@ -86,6 +86,8 @@ class SecondLevel:
                 return True  # another thread loaded it while this one waited
             try:
                 found = self.store.load(partition)
+            except LoadDeferred:
+                return False
             except Exception as failure:  # a store never fails an acquisition
                 self._failed("load", failure)
                 return False

@@ -22,7 +22,7 @@ from entraclient.cache.token_cache import TokenCache
 from entraclient.clock import Clock, system_clock
 
 if TYPE_CHECKING:
-    from entraclient.cache.stores.contract import PartitionStore
+    from entraclient.cache.stores.contract import AsyncPartitionStore, PartitionStore
 
 __all__ = ["SerializableTokenCache"]
 
@@ -34,7 +34,12 @@ class SerializableTokenCache(TokenCache):
     :meth:`serialize` writes and this class reads what MSAL writes.
     """
 
-    def __init__(self, *, clock: Clock = system_clock, store: PartitionStore | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Clock = system_clock,
+        store: PartitionStore | AsyncPartitionStore | None = None,
+    ) -> None:
         super().__init__(clock=clock, store=store)
         self.has_state_changed = False
         self._on_change(self._mark_changed)

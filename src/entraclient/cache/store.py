@@ -27,7 +27,11 @@ from entraclient.clock import Clock, system_clock
 
 if TYPE_CHECKING:
     from entraclient.cache.second_level import SecondLevel
-    from entraclient.cache.stores.contract import EntryChange, PartitionStore
+    from entraclient.cache.stores.contract import (
+        AsyncPartitionStore,
+        EntryChange,
+        PartitionStore,
+    )
 
 __all__ = ["OIDC_SCOPES", "CacheStore", "Sections", "index_of", "intern_common_values"]
 
@@ -60,7 +64,12 @@ def intern_common_values(entry: Entry) -> Entry:
 class CacheStore:
     """Entries, indexes and partitions behind one re-entrant lock."""
 
-    def __init__(self, *, clock: Clock = system_clock, store: PartitionStore | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Clock = system_clock,
+        store: PartitionStore | AsyncPartitionStore | None = None,
+    ) -> None:
         self._clock = clock
         self._lock = threading.RLock()
         self._sections: Sections = {}
@@ -71,10 +80,7 @@ class CacheStore:
         self._dirty: dict[tuple[str, str], PartitionKey] | None = None
         self._second_level: SecondLevel | None = None
         if store is not None:
-            from entraclient.cache.second_level import SecondLevel
-
-            self._second_level = SecondLevel(store)
-            self._dirty = {}
+            self._attach_store(store)
 
     # -- primitives (caller holds the lock) -----------------------------------------------
 
@@ -179,6 +185,23 @@ class CacheStore:
             self._second_level.forget_loaded()
 
     # -- second level hooks (see entraclient.cache.second_level) ---------------------------
+
+    def _attach_store(self, store: PartitionStore | AsyncPartitionStore) -> None:
+        from entraclient.cache.second_level import SecondLevel
+        from entraclient.cache.stores.async_bridge import AsyncStoreBridge, is_async_store
+
+        sync_store: PartitionStore = (
+            AsyncStoreBridge(store)  # type: ignore[arg-type]
+            if is_async_store(store)
+            else store  # type: ignore[assignment]
+        )
+        self._second_level = SecondLevel(sync_store)
+        self._dirty = {}
+
+    @property
+    def second_level_store(self) -> PartitionStore | None:
+        """The store behind this cache (an async one wrapped in its bridge), if any."""
+        return self._second_level.store if self._second_level is not None else None
 
     def _write_to_second_level(self) -> None:
         """Write the changed entries to the store, if any (call without holding the lock)."""

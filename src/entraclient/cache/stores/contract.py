@@ -24,11 +24,22 @@ from typing import Protocol, runtime_checkable
 from entraclient.cache.partitions import PartitionKey
 from entraclient.cache.schema import Entry
 
-__all__ = ["AsyncPartitionStore", "EntryChange", "PartitionStore", "StoreUnavailable"]
+__all__ = [
+    "AsyncPartitionStore",
+    "EntryChange",
+    "LoadDeferred",
+    "PartitionStore",
+    "StoreUnavailable",
+]
 
 
 class StoreUnavailable(Exception):  # noqa: N818 - names the condition, like TimeoutError
     """The store could not be reached or answered too late; the message holds no secret."""
+
+
+class LoadDeferred(Exception):  # noqa: N818 - a signal, not an error
+    """The store cannot load from this thread now (an async store, on its event loop);
+    the partition stays "not loaded" and a later miss loads it. Not a failure."""
 
 
 @dataclass(frozen=True, slots=True)
