@@ -9,6 +9,12 @@ what to load and what to write:
 * After a change, :meth:`SecondLevel.flush` takes the entries that changed (not whole
   partitions) and writes them, outside the cache's lock, one partition at a time. Flushes are
   serialised, so an older version of an entry never overwrites a newer one.
+* Cross-instance coalescing: after an L1 and L2 miss, a store with :class:`FillLocks`
+  (Redis) is asked for a short lock named after the missing token. The caller that gets it
+  asks the identity provider (threads of the same process share that request through the
+  driver's single flight); callers elsewhere wait for the lock to go, then read the token
+  from the store. The lock is released when the partition's change is written; a holder
+  that dies blocks no one beyond ``fill_lock_ms``, nor longer than ``fill_wait_seconds``.
 * A store failure never fails an acquisition: the cache carries on with L1 (and the identity
   provider), the failure is logged once per ``failure_log_interval`` without a secret, the
   store is left alone for ``retry_after`` seconds, then tried again (redis-py reconnects by
@@ -17,14 +23,15 @@ what to load and what to write:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from entraclient.cache.partitions import PartitionKey
-from entraclient.cache.stores.contract import LoadDeferred, PartitionStore
+from entraclient.cache.stores.contract import FillLocks, LoadDeferred, PartitionStore
 
 if TYPE_CHECKING:
     from entraclient.cache.store import CacheStore
@@ -32,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["SecondLevel", "partition_of_bucket"]
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def partition_of_bucket(bucket: tuple[str, ...]) -> PartitionKey:
@@ -52,6 +60,8 @@ class SecondLevel:
         *,
         retry_after: float = 5.0,
         failure_log_interval: float = 60.0,
+        fill_lock_ms: int = 10_000,
+        fill_wait_seconds: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
@@ -64,6 +74,10 @@ class SecondLevel:
         self._flushing = threading.Lock()
         self._down_until = 0.0
         self._last_logged = -float("inf")
+        self._fill_lock_ms = fill_lock_ms
+        self._fill_wait_seconds = fill_wait_seconds
+        self._held: dict[PartitionKey, dict[str, str]] = {}  # partition -> lock name -> token
+        self._waiting: dict[str, threading.Lock] = {}
 
     def __repr__(self) -> str:
         return f"SecondLevel({self.store!r}, loaded={len(self._loaded)})"
@@ -95,8 +109,48 @@ class SecondLevel:
             self._loaded.add(partition)
         return merged > 0
 
+    def fill_or_wait(
+        self,
+        cache: CacheStore,
+        partition: PartitionKey,
+        token_key: str,
+        look_again: Callable[[], T | None],
+    ) -> T | None:
+        """After a miss in L1 and L2: ``None`` if this process is to ask the identity
+        provider (it holds, or could not take, the fill lock), else ``look_again()`` once the
+        holder elsewhere released the lock and its token was read from the store."""
+        locks = self.store
+        if not isinstance(locks, FillLocks) or not self._available():
+            return None
+        name = hashlib.sha256(f"{partition}\n{token_key}".encode()).hexdigest()[:40]
+        with self._guard:
+            if name in self._held.get(partition, {}):
+                return None  # this process fills it; its threads share the driver's flight
+        with self._guard:
+            waiting = self._waiting.setdefault(name, threading.Lock())
+        with waiting:  # one thread of this process takes or waits; the others after it
+            again = look_again()
+            if again is not None:
+                return again
+            try:
+                token = locks.try_lock(name, self._fill_lock_ms)
+                if token is not None:
+                    with self._guard:
+                        self._held.setdefault(partition, {})[name] = token
+                    return None
+                locks.wait_unlocked(name, self._fill_wait_seconds)
+                found = self.store.load(partition)
+            except LoadDeferred:
+                return None
+            except Exception as failure:  # see load()
+                self._failed("lock", failure)
+                return None
+            cache.merge_loaded(found)
+            return look_again()
+
     def flush(self, cache: CacheStore) -> None:
-        """Write every entry changed since the last flush, one partition at a time."""
+        """Write every entry changed since the last flush, one partition at a time, then
+        release the fill locks this process holds on those partitions."""
         if not self._available():
             return
         with self._flushing:
@@ -107,6 +161,17 @@ class SecondLevel:
                 except Exception as failure:  # see load()
                     self._failed("write", failure)
                     cache.requeue_entry_changes(partition, batch)
+                self._release_fill_locks(partition)
+
+    def _release_fill_locks(self, partition: PartitionKey) -> None:
+        with self._guard:
+            held = self._held.pop(partition, None)
+        if held and isinstance(self.store, FillLocks):
+            for name, token in held.items():
+                try:
+                    self.store.unlock(name, token)
+                except Exception as failure:  # it expires by itself
+                    self._failed("unlock", failure)
 
     def forget_loaded(self) -> None:
         """Treat every partition as not loaded (after the cache was replaced wholesale)."""

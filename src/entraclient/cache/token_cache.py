@@ -115,8 +115,18 @@ class TokenCache(MsalTokenCacheMethods):
         """An L1 miss with a second level: load the probe's partition once, then look again."""
         from entraclient.cache.second_level import partition_of_bucket
 
-        if not self._load_from_second_level(partition_of_bucket(probe.bucket)):
-            return None
+        partition = partition_of_bucket(probe.bucket)
+        if self._load_from_second_level(partition):
+            with self._lock:
+                found = self._find_under_lock(probe, now)
+            if found is not None:
+                return found
+        assert self._second_level is not None
+        return self._second_level.fill_or_wait(
+            self, partition, probe.key, lambda: self._find_locked(probe, now)
+        )
+
+    def _find_locked(self, probe: AccessTokenProbe, now: float) -> ReadOnlyEntry | None:
         with self._lock:
             return self._find_under_lock(probe, now)
 

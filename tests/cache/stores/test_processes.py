@@ -18,6 +18,7 @@ from entraclient.cache.partitions import PartitionKey
 from entraclient.cache.stores.files import FileStore
 from entraclient.cache.stores.redis_store import RedisStore
 from entraclient.emulator import Emulator
+from entraclient.emulator.faults import TOKEN_ENDPOINT, DelayHeaders
 from tests.cache.stores.redis_server import RedisServer
 from tests.emulator.support import Daemon
 
@@ -117,6 +118,23 @@ def test_acquisitions_keep_succeeding_while_redis_is_killed_and_restarted(
     assert app.acquire_token_for_client([scope])["token_source"] == "identity_provider"
     (key,) = store.client.keys("entraclient:app:*")  # written again: it reconnected
     assert store.client.hlen(key) >= 1
+
+
+def test_eight_processes_of_fifty_threads_missing_one_token_send_one_request(
+    entra_emulator: Emulator, daemon: Daemon, live_redis: RedisServer, tmp_path: Path
+) -> None:
+    go = tmp_path / "go"
+    config = worker_config(entra_emulator, daemon, "redis", live_redis.url, threads=50, go=str(go), timeout=2.0)  # fmt: skip
+    workers = [start(config) for _ in range(8)]
+    for worker in workers:
+        assert worker.stdout is not None
+        assert json.loads(worker.stdout.readline()) == {"ready": True}
+    entra_emulator.inject(DelayHeaders(0.5), path=TOKEN_ENDPOINT, times=None)
+    go.touch()
+    outcomes = [r for worker in workers for r in results(worker)]
+    assert len(outcomes) == 400
+    assert all(r["error"] is None for r in outcomes)
+    assert len(entra_emulator.token_requests()) == 1
 
 
 def test_a_damaged_redis_value_is_ignored(live_redis: RedisServer) -> None:

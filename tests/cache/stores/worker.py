@@ -9,8 +9,10 @@ store forever, printing each key once its write returned: an acknowledged write)
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
+import time
 from typing import Any
 
 from entraclient import ConfidentialClientApplication, TokenCache
@@ -40,6 +42,10 @@ def acquire(config: dict[str, Any]) -> None:
         http_client=session,
         token_cache=TokenCache(store=build_store(config)),
     )
+    if "go" in config:  # start together with the other processes: wait for the go file
+        print(json.dumps({"ready": True}), flush=True)
+        while not os.path.exists(config["go"]):
+            time.sleep(0.005)
     barrier = threading.Barrier(config["threads"])
     lock = threading.Lock()
 

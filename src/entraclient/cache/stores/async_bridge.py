@@ -63,6 +63,31 @@ class AsyncStoreBridge:
             return
         self._wait(self.store.write(partition, changes))
 
+    def try_lock(self, name: str, ttl_ms: int) -> str | None:
+        """The async store's fill lock, if it has them (see ``FillLocks``)."""
+        token: str | None = self._wait(self._locks().try_lock(name, ttl_ms))
+        return token
+
+    def unlock(self, name: str, token: str) -> None:
+        """Release a fill lock; scheduled on the loop when called from it."""
+        if self._on_loop_thread() and self._loop is not None:
+            task = self._loop.create_task(self.store.unlock(name, token))  # type: ignore[attr-defined]
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+            return
+        self._wait(self._locks().unlock(name, token))
+
+    def wait_unlocked(self, name: str, timeout: float) -> None:
+        """Wait (in this worker thread) for the async store's fill lock to go."""
+        self._wait(self._locks().wait_unlocked(name, timeout), timeout + self._wait_seconds)
+
+    def _locks(self) -> Any:
+        if self._on_loop_thread() or self._loop is None:
+            raise LoadDeferred("an async store locks from a flow's step, not the event loop")
+        if not hasattr(self.store, "try_lock"):
+            raise LoadDeferred("this async store has no fill locks")
+        return self.store
+
     async def _write_logged(self, partition: PartitionKey, changes: list[EntryChange]) -> None:
         try:
             await self.store.write(partition, changes)
@@ -75,11 +100,11 @@ class AsyncStoreBridge:
         except RuntimeError:
             return False
 
-    def _wait(self, work: Coroutine[Any, Any, T]) -> T:
+    def _wait(self, work: Coroutine[Any, Any, T], seconds: float | None = None) -> T:
         assert self._loop is not None
         future = asyncio.run_coroutine_threadsafe(work, self._loop)
         try:
-            return future.result(timeout=self._wait_seconds)
+            return future.result(timeout=seconds or self._wait_seconds)
         except TimeoutError:
             future.cancel()
             raise StoreUnavailable("the async store did not answer in time") from None

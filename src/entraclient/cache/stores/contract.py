@@ -27,6 +27,7 @@ from entraclient.cache.schema import Entry
 __all__ = [
     "AsyncPartitionStore",
     "EntryChange",
+    "FillLocks",
     "LoadDeferred",
     "PartitionStore",
     "StoreUnavailable",
@@ -78,4 +79,23 @@ class AsyncPartitionStore(Protocol):
 
     async def write(self, partition: PartitionKey, changes: Sequence[EntryChange]) -> None:
         """As :meth:`PartitionStore.write`."""
+        ...
+
+
+@runtime_checkable
+class FillLocks(Protocol):
+    """Short-lived locks a shared store offers so instances missing one token send one
+    request between them: the first takes the lock and asks the identity provider, the
+    others wait for it to be released, then read the token from the store."""
+
+    def try_lock(self, name: str, ttl_ms: int) -> str | None:
+        """Take ``name`` for ``ttl_ms``; a token to release it with, or ``None`` if held."""
+        ...
+
+    def unlock(self, name: str, token: str) -> None:
+        """Release ``name`` if ``token`` still holds it."""
+        ...
+
+    def wait_unlocked(self, name: str, timeout: float) -> None:
+        """Return when ``name`` is free (released or expired), or after ``timeout`` seconds."""
         ...

@@ -18,6 +18,7 @@ users are redis-py's: pass a URL or your own client.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -39,6 +40,7 @@ logger = logging.getLogger(__name__)
 LONG_LIVED_SECONDS = 90 * 24 * 3600
 """How long a partition holding refresh tokens lives without a write (Entra's RT lifetime)."""
 
+_POLL_SECONDS = 0.02
 _UNLOCK = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0
@@ -183,6 +185,16 @@ class RedisStore:
         except _FAILURES as failure:
             raise _unavailable(failure) from None
 
+    def wait_unlocked(self, name: str, timeout: float) -> None:
+        """Poll until the fill lock ``name`` is gone, for ``timeout`` seconds at most."""
+        deadline = time.monotonic() + timeout
+        key = self._layout.lock_key(name)
+        try:
+            while self.client.exists(key) and time.monotonic() < deadline:
+                time.sleep(_POLL_SECONDS)
+        except _FAILURES as failure:
+            raise _unavailable(failure) from None
+
 
 class AsyncRedisStore:
     """The ``redis.asyncio`` twin of :class:`RedisStore` (same keys, blobs and expiry)."""
@@ -230,6 +242,32 @@ class AsyncRedisStore:
                     pipe.pexpireat(key, deadline, nx=True)
                     pipe.pexpireat(key, deadline, gt=True)
                 await pipe.execute()
+        except _FAILURES as failure:
+            raise _unavailable(failure) from None
+
+    async def try_lock(self, name: str, ttl_ms: int) -> str | None:
+        """As :meth:`RedisStore.try_lock`."""
+        token = secrets.token_hex(16)
+        try:
+            taken = await self.client.set(self._layout.lock_key(name), token, nx=True, px=ttl_ms)
+        except _FAILURES as failure:
+            raise _unavailable(failure) from None
+        return token if taken else None
+
+    async def unlock(self, name: str, token: str) -> None:
+        """As :meth:`RedisStore.unlock`."""
+        try:
+            await self.client.eval(_UNLOCK, 1, self._layout.lock_key(name), token)
+        except _FAILURES as failure:
+            raise _unavailable(failure) from None
+
+    async def wait_unlocked(self, name: str, timeout: float) -> None:
+        """As :meth:`RedisStore.wait_unlocked`, sleeping without blocking the loop."""
+        deadline = time.monotonic() + timeout
+        key = self._layout.lock_key(name)
+        try:
+            while await self.client.exists(key) and time.monotonic() < deadline:
+                await asyncio.sleep(_POLL_SECONDS)
         except _FAILURES as failure:
             raise _unavailable(failure) from None
 
