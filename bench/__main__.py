@@ -22,9 +22,10 @@ import msal
 import entraclient
 from bench import async_herd
 from bench.obo import obo_rows
+from bench.persistence import persistence_rows
 from bench.scenarios import SCENARIOS, Row, Settings
 
-SCENARIOS = {**SCENARIOS, "on-behalf-of": obo_rows}
+SCENARIOS = {**SCENARIOS, "on-behalf-of": obo_rows, "persistence": persistence_rows}
 
 RESULTS = Path(__file__).with_name("results.json")
 
