@@ -68,6 +68,7 @@ def _fill_file_store(directory: Path, size: int, now: int) -> None:
         key, entry = app_token_entry(i, now)
         blob = envelope.seal(PARTITION, ACCESS_TOKEN, key, entry)
         (folder / f"{entry_id(ACCESS_TOKEN, key)}.entry").write_bytes(blob)
+    store.compact(PARTITION)  # as a store that has been in use looks: one snapshot
 
 
 def _query(i: int) -> AccessTokenQuery:

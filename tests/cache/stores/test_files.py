@@ -108,3 +108,55 @@ def test_a_held_lock_makes_a_write_unavailable_not_stuck(tmp_path: Path) -> None
     store = FileStore(tmp_path, lock_timeout=0.05)
     with store.lock(APP), pytest.raises(StoreUnavailable):
         write_one(store)
+
+
+def entry_change(target: str) -> EntryChange:
+    record = app_token(target)
+    return EntryChange(ACCESS_TOKEN, record.key, record.to_entry())
+
+
+def journal_of(store: FileStore) -> list[str]:
+    return [p.name for p in store.partition_directory(APP).iterdir() if p.name.endswith(".entry")]
+
+
+def test_the_journal_is_folded_into_a_snapshot_and_everything_still_loads(tmp_path: Path) -> None:
+    store = FileStore(tmp_path, compact_after=3)
+    for n in range(5):
+        store.write(APP, [entry_change(f"api://{n}/.default")])
+    assert (store.partition_directory(APP) / "snapshot").exists()
+    assert len(journal_of(store)) == 2
+    assert len(FileStore(tmp_path).load(APP)) == 5
+
+
+def test_a_removal_after_a_snapshot_leaves_a_tombstone_until_the_next_compaction(
+    tmp_path: Path,
+) -> None:
+    store = FileStore(tmp_path, compact_after=2)
+    store.write(APP, [entry_change("api://a/.default"), entry_change("api://b/.default")])
+    store.write(APP, [EntryChange(ACCESS_TOKEN, entry_change("api://a/.default").key, None)])
+    assert [key for _, key, _ in store.load(APP)] == [entry_change("api://b/.default").key]
+    store.compact(APP)
+    assert journal_of(store) == []
+    assert [key for _, key, _ in store.load(APP)] == [entry_change("api://b/.default").key]
+
+
+def test_a_loader_compacts_a_long_journal(tmp_path: Path) -> None:
+    writer = FileStore(tmp_path)
+    for n in range(4):
+        writer.write(APP, [entry_change(f"api://{n}/.default")])
+    assert len(FileStore(tmp_path, compact_after=4).load(APP)) == 4
+    assert journal_of(writer) == []
+
+
+def test_a_damaged_snapshot_is_moved_aside_and_the_journal_still_loads(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = FileStore(tmp_path, compact_after=2)
+    store.write(APP, [entry_change("api://a/.default"), entry_change("api://b/.default")])
+    snapshot = store.partition_directory(APP) / "snapshot"
+    snapshot.write_bytes(snapshot.read_bytes()[:-10])
+    store.write(APP, [entry_change("api://c/.default")])
+    with caplog.at_level(logging.WARNING):
+        assert [key for _, key, _ in store.load(APP)] == [entry_change("api://c/.default").key]
+    assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
+    assert not snapshot.exists()
