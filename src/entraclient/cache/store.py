@@ -208,6 +208,11 @@ class CacheStore:
         if self._second_level is not None:
             self._second_level.flush(self)
 
+    def write_changes_to_store(self) -> None:
+        """Write what changed to the store now (acquisitions do it by themselves; call this
+        after importing entries or after a store outage, to catch up at once)."""
+        self._write_to_second_level()
+
     def _load_from_second_level(self, partition: PartitionKey) -> bool:
         """Load ``partition`` from the store once; whether entries came in."""
         return self._second_level is not None and self._second_level.load(self, partition)
