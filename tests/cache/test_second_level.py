@@ -161,3 +161,50 @@ def test_serializable_cache_takes_a_store_and_a_file_store_survives_a_restart(
     )
     restarted = SerializableTokenCache(store=FileStore(tmp_path))
     assert restarted.find_access_token(query(), NOW) is not None
+
+
+class LockingStore(CountingStore):
+    """A shared store whose fill lock another instance holds; it "fills" while we wait."""
+
+    def __init__(self, fills: bool) -> None:
+        super().__init__()
+        self.fills = fills
+        self.waited: list[str] = []
+        self.released: list[str] = []
+        self.held_elsewhere = True
+
+    def try_lock(self, name: str, ttl_ms: int) -> str | None:
+        return None if self.held_elsewhere else "token"
+
+    def unlock(self, name: str, token: str) -> None:
+        self.released.append(name)
+
+    def wait_unlocked(self, name: str, timeout: float) -> None:
+        self.waited.append(name)
+        if self.fills:  # the other instance's token lands in the store meanwhile
+            record = app_token()
+            self.partitions.setdefault(APP, {})[("AccessToken", record.key)] = record.to_entry()
+
+
+def test_a_miss_while_another_instance_fills_waits_and_reads_its_token() -> None:
+    store = LockingStore(fills=True)
+    found = TokenCache(store=store).find_access_token(query(), NOW)
+    assert found is not None and found["secret"] == "s"
+    assert len(store.waited) == 1
+
+
+def test_a_miss_whose_filler_never_writes_goes_to_the_identity_provider() -> None:
+    store = LockingStore(fills=False)
+    assert TokenCache(store=store).find_access_token(query(), NOW) is None
+    assert len(store.waited) == 1
+
+
+def test_the_filler_releases_its_lock_once_the_token_is_written() -> None:
+    store = LockingStore(fills=False)
+    store.held_elsewhere = False
+    cache = TokenCache(store=store)
+    assert cache.find_access_token(query(), NOW) is None  # this instance took the lock
+    assert cache.find_access_token(query(), NOW) is None  # and does not wait for itself
+    assert store.waited == [] and store.released == []
+    cache.add_access_token(app_token(), NOW)
+    assert len(store.released) == 1
