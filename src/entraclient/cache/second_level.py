@@ -91,7 +91,7 @@ class SecondLevel:
 
         Threads missing the same partition at once read the store once between them.
         """
-        if partition in self._loaded or not self._available():
+        if partition in self._loaded or not self._available() or self._deferred_here():
             return False
         with self._guard:
             gate = self._loading.setdefault(partition, threading.Lock())
@@ -120,7 +120,7 @@ class SecondLevel:
         provider (it holds, or could not take, the fill lock), else ``look_again()`` once the
         holder elsewhere released the lock and its token was read from the store."""
         locks = self.store
-        if not isinstance(locks, FillLocks) or not self._available():
+        if not isinstance(locks, FillLocks) or not self._available() or self._deferred_here():
             return None
         name = hashlib.sha256(f"{partition}\n{token_key}".encode()).hexdigest()[:40]
         with self._guard:
@@ -151,8 +151,8 @@ class SecondLevel:
     def flush(self, cache: CacheStore) -> None:
         """Write every entry changed since the last flush, one partition at a time, then
         release the fill locks this process holds on those partitions."""
-        if not self._available():
-            return
+        if not self._available() or self._deferred_here():
+            return  # the changes stay marked and go with the next flush
         with self._flushing:
             changes = cache.take_entry_changes()
             for partition, batch in changes.items():
@@ -176,6 +176,12 @@ class SecondLevel:
     def forget_loaded(self) -> None:
         """Treat every partition as not loaded (after the cache was replaced wholesale)."""
         self._loaded.clear()
+
+    def _deferred_here(self) -> bool:
+        """Whether the store cannot work from this thread now (an async store, called on
+        its event loop's thread): then nothing here may wait, not even for a lock."""
+        defers: Callable[[], bool] | None = getattr(self.store, "defers_here", None)
+        return defers is not None and defers()
 
     def _available(self) -> bool:
         return self._monotonic() >= self._down_until

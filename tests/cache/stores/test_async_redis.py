@@ -74,3 +74,31 @@ def test_the_bridge_never_waits_on_the_loops_own_thread(live_redis: RedisServer)
         await store.aclose()
 
     asyncio.run(scenario())
+
+
+def test_the_loops_thread_never_waits_for_a_worker_holding_the_store(
+    entra_emulator: Emulator, live_redis: RedisServer
+) -> None:
+    async def scenario() -> list[str]:
+        store = AsyncRedisStore(live_redis.url)
+        cache = TokenCache(store=store)
+        sample = entra_emulator.sample
+        async with (
+            entra_emulator.async_http_client() as client,
+            AsyncConfidentialClientApplication(
+                sample.app.client_id,
+                client_credential=sample.app.secret,
+                authority=sample.authority,
+                http_client=client,
+                token_cache=cache,
+            ) as app,
+        ):
+            results = await asyncio.gather(
+                *(app.acquire_token_for_client([sample.scope]) for _ in range(20))
+            )
+        await store.aclose()
+        return [r["token_source"] for r in results]
+
+    sources = asyncio.run(scenario())
+    assert len(sources) == 20 and "identity_provider" in sources
+    assert len(entra_emulator.token_requests()) == 1

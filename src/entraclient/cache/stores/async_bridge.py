@@ -46,6 +46,10 @@ class AsyncStoreBridge:
         """Remember the running loop (the async driver calls this before each flow)."""
         self._loop = asyncio.get_running_loop()
 
+    def defers_here(self) -> bool:
+        """Whether this thread may not wait for the store (the loop's own, or no loop yet)."""
+        return self._loop is None or self._on_loop_thread()
+
     def load(self, partition: PartitionKey) -> list[tuple[str, str, Entry]]:
         """The store's answer, awaited on the loop from this worker thread."""
         if self._on_loop_thread() or self._loop is None:
