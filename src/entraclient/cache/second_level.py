@@ -129,24 +129,38 @@ class SecondLevel:
         with self._guard:
             waiting = self._waiting.setdefault(name, threading.Lock())
         with waiting:  # one thread of this process takes or waits; the others after it
-            again = look_again()
-            if again is not None:
-                return again
             try:
-                token = locks.try_lock(name, self._fill_lock_ms)
-                if token is not None:
-                    with self._guard:
-                        self._held.setdefault(partition, {})[name] = token
-                    return None
-                locks.wait_unlocked(name, self._fill_wait_seconds)
-                found = self.store.load(partition)
-            except LoadDeferred:
+                return self._take_or_wait(cache, locks, partition, name, look_again)
+            finally:
+                with self._guard:  # a thread arriving later makes a new gate
+                    self._waiting.pop(name, None)
+
+    def _take_or_wait(
+        self,
+        cache: CacheStore,
+        locks: FillLocks,
+        partition: PartitionKey,
+        name: str,
+        look_again: Callable[[], T | None],
+    ) -> T | None:
+        again = look_again()
+        if again is not None:
+            return again
+        try:
+            token = locks.try_lock(name, self._fill_lock_ms)
+            if token is not None:
+                with self._guard:
+                    self._held.setdefault(partition, {})[name] = token
                 return None
-            except Exception as failure:  # see load()
-                self._failed("lock", failure)
-                return None
-            cache.merge_loaded(found)
-            return look_again()
+            locks.wait_unlocked(name, self._fill_wait_seconds)
+            found = self.store.load(partition)
+        except LoadDeferred:
+            return None
+        except Exception as failure:  # see load()
+            self._failed("lock", failure)
+            return None
+        cache.merge_loaded(found)
+        return look_again()
 
     def flush(self, cache: CacheStore) -> None:
         """Write every entry changed since the last flush, one partition at a time, then
