@@ -62,3 +62,20 @@ def test_a_password_and_acl_user_pass_through(live_redis: RedisServer) -> None:
         assert len(store.load(APP)) == 1
     finally:
         admin.client.acl_deluser("app")
+
+
+def test_tampered_and_moved_encrypted_values_are_ignored(live_redis: RedisServer) -> None:
+    key = bytes(32)
+    store = RedisStore(live_redis.url, encryption_key=key)
+    first, second = app_token("api://a/.default"), app_token("api://b/.default")
+    store.write(APP, [EntryChange(ACCESS_TOKEN, r.key, r.to_entry()) for r in (first, second)])
+    hash_key = f"entraclient:{APP}"
+    fields: dict[bytes, bytes] = store.client.hgetall(hash_key)  # type: ignore[assignment]
+    (one, blob_one), (two, blob_two) = sorted(fields.items())
+    flipped = bytearray(blob_one)
+    flipped[-1] ^= 1
+    store.client.hset(hash_key, mapping={one: bytes(flipped), two: blob_one})  # tamper, move
+    assert store.load(APP) == []
+    other = PartitionKey.app("c", "u")
+    store.client.hset(f"entraclient:{other}", mapping={two: blob_two})  # another partition's
+    assert store.load(other) == []
