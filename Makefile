@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 LINT_PATHS := $(wildcard src tests bench examples)
 # The user extras the test suite needs; contributor tools are the `dev` dependency group.
-TEST_EXTRAS := emulator,async,azure
+TEST_EXTRAS := emulator,async,azure,file,redis
 
 INTEROP := tests/interop
 INTEROP_STAMP := $(INTEROP)/node_modules/.package-lock.json
 AZURITE := tests/azurite
 AZURITE_STAMP := $(AZURITE)/node_modules/.package-lock.json
 
-.PHONY: demo test lint typecheck pytest bench clean install interop docs docs-strict package browser installed
+.PHONY: demo test lint typecheck pytest bench clean install interop docs docs-strict package browser installed redis-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +50,12 @@ $(INTEROP_STAMP): $(INTEROP)/package.json $(INTEROP)/package-lock.json
 $(AZURITE_STAMP): $(AZURITE)/package.json $(AZURITE)/package-lock.json
 	npm ci --prefix $(AZURITE) --no-audit --no-fund --loglevel=error
 
-pytest: $(STAMP) interop browser
+# The store tests run a real redis-server on a loopback port; install it when it is missing.
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server)
+
+pytest: $(STAMP) interop browser redis-server
 	$(BIN)/python -m pytest -q -rs
 
 # The documentation site (mkdocs-material + mkdocstrings) into build/site.

@@ -26,9 +26,15 @@ import entraclient
 from bench import async_herd, credentials
 from bench.imports import import_rows
 from bench.obo import obo_rows
+from bench.persistence import persistence_rows
 from bench.scenarios import SCENARIOS, Row, Settings
 
-SCENARIOS = {**SCENARIOS, "on-behalf-of": obo_rows, "import": import_rows}
+SCENARIOS = {
+    **SCENARIOS,
+    "on-behalf-of": obo_rows,
+    "import": import_rows,
+    "persistence": persistence_rows,
+}
 
 RESULTS = Path(__file__).with_name("results.json")
 SCRATCH = Path(__file__).resolve().parent.parent / "build" / "bench" / "results.json"

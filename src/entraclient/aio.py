@@ -17,7 +17,7 @@ Use it as an async context manager to close the connections it opened::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
@@ -47,7 +47,9 @@ class AsyncClientApplication(ApplicationFacade):
 
         transport = self._base_transport(http_client)
         self._transport = AsyncPolicyTransport(transport, self._core.policies())
-        self._driver = AsyncDriver(self._transport)
+        self._driver = AsyncDriver(
+            self._transport, offload_steps=_bind_async_store(self._core.token_cache)
+        )
 
     def _base_transport(self, http_client: Any) -> AsyncTransport:
         """The one place the async transport is chosen: over your ``httpx.AsyncClient`` if
@@ -325,3 +327,10 @@ class AsyncConfidentialClientApplication(AsyncClientApplication):
                 forwarded_client_claims, kwargs,
             )
         )  # fmt: skip
+
+
+def _bind_async_store(cache: object) -> Callable[[], None] | None:
+    """The hook binding the cache's async second-level store to the running loop, if any."""
+    store = getattr(cache, "second_level_store", None)
+    hook: Callable[[], None] | None = getattr(store, "bind_running_loop", None)
+    return hook

@@ -16,9 +16,14 @@ Invariants:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from entraclient.cache.codec import dump_sections, parse_sections
 from entraclient.cache.token_cache import TokenCache
 from entraclient.clock import Clock, system_clock
+
+if TYPE_CHECKING:
+    from entraclient.cache.stores.contract import AsyncPartitionStore, PartitionStore
 
 __all__ = ["SerializableTokenCache"]
 
@@ -30,8 +35,13 @@ class SerializableTokenCache(TokenCache):
     :meth:`serialize` writes and this class reads what MSAL writes.
     """
 
-    def __init__(self, *, clock: Clock = system_clock) -> None:
-        super().__init__(clock=clock)
+    def __init__(
+        self,
+        *,
+        clock: Clock = system_clock,
+        store: PartitionStore | AsyncPartitionStore | None = None,
+    ) -> None:
+        super().__init__(clock=clock, store=store)
         self.has_state_changed = False
         self._on_change(self._mark_changed)
 

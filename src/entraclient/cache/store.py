@@ -20,6 +20,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from entraclient.cache.codec import is_usable
 from entraclient.cache.indexes import CacheIndex, bucket_of, scope_set
@@ -27,6 +28,14 @@ from entraclient.cache.partitions import PartitionKey, partition_of
 from entraclient.cache.records import CacheWrite
 from entraclient.cache.schema import ACCESS_TOKEN, SECTIONS, Entry
 from entraclient.clock import Clock, system_clock
+
+if TYPE_CHECKING:
+    from entraclient.cache.second_level import SecondLevel
+    from entraclient.cache.stores.contract import (
+        AsyncPartitionStore,
+        EntryChange,
+        PartitionStore,
+    )
 
 __all__ = ["OIDC_SCOPES", "CacheStore", "Sections", "index_of", "intern_common_values"]
 
@@ -59,13 +68,23 @@ def intern_common_values(entry: Entry) -> Entry:
 class CacheStore:
     """Entries, indexes and partitions behind one re-entrant lock."""
 
-    def __init__(self, *, clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Clock = system_clock,
+        store: PartitionStore | AsyncPartitionStore | None = None,
+    ) -> None:
         self._clock = clock
         self._lock = threading.RLock()
         self._sections: Sections = {}
         self._built_index: CacheIndex | None = CacheIndex()
         self._listeners: list[Callable[[], None]] = []
         self._changed_partitions: set[PartitionKey] = set()
+        # The second level (issue 11): entries changed since the last write to the store.
+        self._dirty: dict[tuple[str, str], PartitionKey] | None = None
+        self._second_level: SecondLevel | None = None
+        if store is not None:
+            self._attach_store(store)
 
     @property
     def _index(self) -> CacheIndex:
@@ -90,14 +109,20 @@ class CacheStore:
             self._changed_partitions.add(partition_of(section, old))
         entries[key] = intern_common_values(entry)
         self._index.add(section, key, entry)
-        self._changed_partitions.add(partition_of(section, entry))
+        partition = partition_of(section, entry)
+        self._changed_partitions.add(partition)
+        if self._dirty is not None:
+            self._dirty[(section, key)] = partition
 
     def _pop(self, section: str, key: str) -> Entry | None:
         entries = self._sections.get(section)
         old = entries.pop(key, None) if entries is not None else None
         if old is not None:
             self._index.discard(section, key, old)
-            self._changed_partitions.add(partition_of(section, old))
+            partition = partition_of(section, old)
+            self._changed_partitions.add(partition)
+            if self._dirty is not None:
+                self._dirty[(section, key)] = partition
         return old
 
     def _get(self, section: str, key: str) -> Entry | None:
@@ -136,6 +161,7 @@ class CacheStore:
                 elif self._get(section, key) != entry:  # AppMetadata is mostly unchanged
                     self._put(section, key, entry)
             self._changed()
+        self._write_to_second_level()
 
     def _put_access_token(self, key: str, entry: Entry) -> None:
         bucket = self._index.buckets.get(bucket_of(entry))
@@ -174,6 +200,77 @@ class CacheStore:
         self._sections = sections
         self._built_index = index
         self._changed_partitions = set()
+        if self._second_level is not None:
+            self._second_level.forget_loaded()
+
+    # -- second level hooks (see entraclient.cache.second_level) ---------------------------
+
+    def _attach_store(self, store: PartitionStore | AsyncPartitionStore) -> None:
+        from entraclient.cache.second_level import SecondLevel
+        from entraclient.cache.stores.async_bridge import AsyncStoreBridge, is_async_store
+
+        sync_store: PartitionStore = (
+            AsyncStoreBridge(store)  # type: ignore[arg-type]
+            if is_async_store(store)
+            else store  # type: ignore[assignment]
+        )
+        self._second_level = SecondLevel(sync_store)
+        self._dirty = {}
+
+    @property
+    def second_level_store(self) -> PartitionStore | None:
+        """The store behind this cache (an async one wrapped in its bridge), if any."""
+        return self._second_level.store if self._second_level is not None else None
+
+    def _write_to_second_level(self) -> None:
+        """Write the changed entries to the store, if any (call without holding the lock)."""
+        if self._second_level is not None:
+            self._second_level.flush(self)
+
+    def write_changes_to_store(self) -> None:
+        """Write what changed to the store now (acquisitions do it by themselves; call this
+        after importing entries or after a store outage, to catch up at once)."""
+        self._write_to_second_level()
+
+    def _load_from_second_level(self, partition: PartitionKey) -> bool:
+        """Load ``partition`` from the store once; whether entries came in."""
+        return self._second_level is not None and self._second_level.load(self, partition)
+
+    def take_entry_changes(self) -> dict[PartitionKey, list[EntryChange]]:
+        """The entries changed since the last call (``entry=None``: removed), by partition."""
+        from entraclient.cache.stores.contract import EntryChange
+
+        with self._lock:
+            dirty, self._dirty = self._dirty, {}
+            by_partition: dict[PartitionKey, list[EntryChange]] = {}
+            for (section, key), partition in (dirty or {}).items():
+                entry = self._get(section, key)
+                by_partition.setdefault(partition, []).append(EntryChange(section, key, entry))
+        return by_partition
+
+    def requeue_entry_changes(
+        self, partition: PartitionKey, changes: Iterable[EntryChange]
+    ) -> None:
+        """Mark ``changes`` as still to write (their write failed), unless changed again."""
+        with self._lock:
+            if self._dirty is not None:
+                for change in changes:
+                    self._dirty.setdefault((change.section, change.key), partition)
+
+    def merge_loaded(self, loaded: Iterable[tuple[str, str, Entry]]) -> int:
+        """Add entries loaded from a store, except those the cache holds or has yet to
+        write (the cache's version is newer); they are not marked changed. Returns the count."""
+        added = 0
+        with self._lock:
+            dirty, self._dirty = self._dirty, None
+            try:
+                for section, key, entry in loaded:
+                    if self._get(section, key) is None and (section, key) not in (dirty or {}):
+                        self._put(section, key, entry)
+                        added += 1
+            finally:
+                self._dirty = dirty
+        return added
 
     # -- partitions -------------------------------------------------------------------------
 

@@ -99,7 +99,9 @@ class TokenCache(MsalTokenCacheMethods):
 
     Applications share one by passing it as ``token_cache``; :class:`SerializableTokenCache`
     adds persistence. ``clock`` (epoch seconds) is read only when a method that needs the
-    time is not given ``now`` (the MSAL-compatible ones, mostly).
+    time is not given ``now`` (the MSAL-compatible ones, mostly). ``store`` (for example
+    :class:`~entraclient.cache.stores.files.FileStore`) adds a second level that keeps
+    tokens across restarts and processes (see ``docs/persistence.md``).
     """
 
     # -- access tokens ---------------------------------------------------------------------
@@ -119,6 +121,28 @@ class TokenCache(MsalTokenCacheMethods):
             entry = self._sections.get(ACCESS_TOKEN, _NO_ENTRIES).get(probe.key)
             if entry is not None and _is_plain_match(entry, probe.owner, now):
                 return entry
+        with self._lock:
+            found = self._find_under_lock(probe, now)
+        if found is None and self._second_level is not None:
+            return self._find_after_load(probe, now)
+        return found
+
+    def _find_after_load(self, probe: AccessTokenProbe, now: float) -> ReadOnlyEntry | None:
+        """An L1 miss with a second level: load the probe's partition once, then look again."""
+        from entraclient.cache.second_level import partition_of_bucket
+
+        partition = partition_of_bucket(probe.bucket)
+        if self._load_from_second_level(partition):
+            with self._lock:
+                found = self._find_under_lock(probe, now)
+            if found is not None:
+                return found
+        assert self._second_level is not None
+        return self._second_level.fill_or_wait(
+            self, partition, probe.key, lambda: self._find_locked(probe, now)
+        )
+
+    def _find_locked(self, probe: AccessTokenProbe, now: float) -> ReadOnlyEntry | None:
         with self._lock:
             return self._find_under_lock(probe, now)
 
@@ -150,8 +174,12 @@ class TokenCache(MsalTokenCacheMethods):
                     and ("refresh_on" not in entry or is_usable(ACCESS_TOKEN, entry))
                 ):
                     return entry
+        probe = probes.probe_of(key, target)
         with self._lock:
-            return self._find_under_lock(probes.probe_of(key, target), now)
+            found = self._find_under_lock(probe, now)
+        if found is None and self._second_level is not None:
+            return self._find_after_load(probe, now)
+        return found
 
     def _find_under_lock(self, probe: AccessTokenProbe, now: float) -> ReadOnlyEntry | None:
         bucket = self._index.buckets.get(probe.bucket)
@@ -228,7 +256,8 @@ class TokenCache(MsalTokenCacheMethods):
                 self._pop(ACCESS_TOKEN, key)
             if doomed:
                 self._changed()
-            return len(doomed)
+        self._write_to_second_level()
+        return len(doomed)
 
     def _matches_client(self, key: str, client_id: str) -> bool:
         entry = self._sections[ACCESS_TOKEN][key]
@@ -240,6 +269,12 @@ class TokenCache(MsalTokenCacheMethods):
 
     def find_refresh_tokens(self, query: RefreshTokenQuery) -> list[ReadOnlyEntry]:
         """The refresh tokens matching ``query``, most recently written first."""
+        if self._second_level is not None:
+            self._load_from_second_level(
+                PartitionKey.obo(query.user_assertion_hash)
+                if query.user_assertion_hash
+                else PartitionKey.user(query.home_account_id)
+            )
         with self._lock:
             if query.user_assertion_hash:
                 keys = self._index.refresh_tokens_by_assertion.get(query.user_assertion_hash)
@@ -253,6 +288,7 @@ class TokenCache(MsalTokenCacheMethods):
     def accounts_of_assertion(self, user_assertion_hash: str) -> list[str]:
         """The (lower-cased) home account ids holding access tokens obtained on behalf of
         one incoming assertion, by its hash: usually one. O(buckets of that partition)."""
+        self._load_from_second_level(PartitionKey.obo(user_assertion_hash))
         with self._lock:
             buckets = self._index.buckets_by_partition.get(PartitionKey.obo(user_assertion_hash))
             return sorted({bucket[0] for bucket in buckets or ()})
@@ -260,6 +296,7 @@ class TokenCache(MsalTokenCacheMethods):
     def update_refresh_token(self, entry: ReadOnlyEntry, secret: str, now: float) -> None:
         """Replace the secret of the refresh token ``entry`` (rotation), keeping its key."""
         self._replace_refresh_secret(entry, secret, now)
+        self._write_to_second_level()
 
     def app_metadata(self, environment: str, client_id: str) -> ReadOnlyEntry | None:
         """The AppMetadata entry of ``client_id`` in ``environment``, if any."""
@@ -296,7 +333,8 @@ class TokenCache(MsalTokenCacheMethods):
                 self._pop(section, entry_key)
             if doomed:
                 self._changed()
-            return len(doomed)
+        self._write_to_second_level()
+        return len(doomed)
 
     # -- partitions -------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Callable
 from typing import TypeVar, cast
 
 from entraclient.errors import TransportError
@@ -32,16 +33,24 @@ class AsyncDriver:
     lands.
     """
 
-    def __init__(self, transport: AsyncTransport) -> None:
+    def __init__(
+        self, transport: AsyncTransport, *, offload_steps: Callable[[], None] | None = None
+    ) -> None:
         self.transport = transport
+        # Set when the token cache has an async second-level store: called on the loop before
+        # each flow, and then each step of the flow runs in a worker thread, where the cache
+        # may wait for that store without blocking the loop (cache/stores/async_bridge.py).
+        self._offload_steps = offload_steps
         self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _InFlight] = (
             weakref.WeakKeyDictionary()
         )
 
     async def run(self, flow: Flow[T]) -> T:
         """Drive ``flow`` to completion and return its result."""
+        if self._offload_steps is not None:
+            self._offload_steps()
         try:
-            request = next(flow)
+            request = await self._first(flow) if self._offload_steps else next(flow)
             while True:
                 request = await self._step(flow, request)
         except StopIteration as done:
@@ -66,16 +75,23 @@ class AsyncDriver:
         except TransportError as failure:
             if leading:
                 _leave(in_flight, key, task)
+            if self._offload_steps is not None:
+                return await asyncio.to_thread(_advance, flow, failure)
             return _advance(flow, failure)
         except BaseException:
             if leading:  # cancelled: let the entry go once the request lands
                 task.add_done_callback(lambda done: _leave(in_flight, key, done))
             raise
         try:
+            if self._offload_steps is not None:
+                return await asyncio.to_thread(_advance, flow, response)
             return _advance(flow, response)
         finally:
             if leading:
                 _leave(in_flight, key, task)
+
+    async def _first(self, flow: Flow[T]) -> HttpRequest:
+        return await asyncio.to_thread(_start, flow)
 
 
 class _FlowFinished(Exception):  # noqa: N818 - a signal, not an error
@@ -84,6 +100,13 @@ class _FlowFinished(Exception):  # noqa: N818 - a signal, not an error
     def __init__(self, value: object) -> None:
         super().__init__()
         self.value = value
+
+
+def _start(flow: Flow[T]) -> HttpRequest:
+    try:
+        return next(flow)
+    except StopIteration as done:  # may not cross a thread's future either
+        raise _FlowFinished(done.value) from None
 
 
 def _advance(flow: Flow[T], outcome: HttpResponse | TransportError) -> HttpRequest:
