@@ -95,7 +95,7 @@ def _msal_event(i: int) -> dict[str, Any]:
 
 
 def _msal_extensions_cache(path: Path) -> Any:
-    from msal_extensions import FilePersistence, PersistedTokenCache  # type: ignore[import-untyped]
+    from msal_extensions import FilePersistence, PersistedTokenCache
 
     return PersistedTokenCache(FilePersistence(str(path)))
 

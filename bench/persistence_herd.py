@@ -48,7 +48,7 @@ def _ours(config: dict[str, Any]) -> Any:
 
 def _theirs(config: dict[str, Any]) -> Any:
     import msal
-    from msal_extensions import FilePersistence, PersistedTokenCache  # type: ignore[import-untyped]
+    from msal_extensions import FilePersistence, PersistedTokenCache
 
     cache = PersistedTokenCache(FilePersistence(config["file"]))
     return msal.ConfidentialClientApplication(
