@@ -62,7 +62,8 @@ pytest: $(STAMP) interop browser redis-server
 docs: $(STAMP)
 	$(BIN)/mkdocs build --site-dir build/site
 
-# The installed command: build the wheel, install it with the emulator extra in a fresh venv,
+# The installed command: build the wheel, install it with the emulator and file extras in a
+# fresh venv,
 # and run tests/installed/check_installed.py against that venv's `entraclient`.
 INSTALLED_VENV := build/installed-venv
 
@@ -70,7 +71,7 @@ installed: $(STAMP)
 	rm -rf $(INSTALLED_VENV) build/wheel
 	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir build/wheel .
 	$(PYTHON) -m venv $(INSTALLED_VENV)
-	$(INSTALLED_VENV)/bin/python -m pip install --quiet "$$(ls build/wheel/entraclient-*.whl)[emulator]"
+	$(INSTALLED_VENV)/bin/python -m pip install --quiet "$$(ls build/wheel/entraclient-*.whl)[emulator,file]"
 	INSTALLED_BIN=$(INSTALLED_VENV)/bin $(BIN)/python -m pytest -q tests/installed/check_installed.py
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import stat
@@ -184,17 +185,37 @@ def test_the_cache_answers_the_second_run(
     tmp_path: Path,
 ) -> None:
     monkeypatch.setenv("ENTRACLIENT_CLIENT_SECRET", str(daemon.app.secret))
-    cache = tmp_path / "tokens.json"
+    cache = tmp_path / "tokens"
     first = cli(*_args(daemon, "--cache", str(cache), "--output", "raw"))
     second = cli(*_args(daemon, "--cache", str(cache), "--output", "raw"))
     assert first.code == second.code == 0
     assert first.out == second.out
     assert len(entra_emulator_switch.token_requests()) == 1
-    assert stat.S_IMODE(cache.stat().st_mode) == 0o600
-    assert "AccessToken" in json.loads(cache.read_text())
+    written = [p for p in cache.rglob("*") if p.is_file() and not p.name.endswith(".lock")]
+    assert written and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in written)
+    assert any(first.out.strip() in p.read_text(errors="replace") for p in written)
 
 
-def test_a_corrupt_cache_file_is_a_usage_error(
+def test_an_encrypted_cache_keeps_the_token_out_of_the_files(
+    cli: Run,
+    daemon: Daemon,
+    entra_emulator_switch: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("ENTRACLIENT_CLIENT_SECRET", str(daemon.app.secret))
+    monkeypatch.setenv("CACHE_KEY", base64.b64encode(bytes(range(32))).decode())
+    cache = tmp_path / "tokens"
+    arguments = ("--cache", str(cache), "--cache-key-env", "CACHE_KEY", "--output", "raw")
+    first = cli(*_args(daemon, *arguments))
+    second = cli(*_args(daemon, *arguments))
+    assert first.code == second.code == 0 and first.out == second.out
+    assert len(entra_emulator_switch.token_requests()) == 1
+    for path in (p for p in cache.rglob("*") if p.is_file()):
+        assert first.out.strip().split(".")[1] not in path.read_text(errors="replace")
+
+
+def test_a_cache_path_that_is_a_file_is_a_usage_error(
     cli: Run, daemon: Daemon, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ENTRACLIENT_CLIENT_SECRET", str(daemon.app.secret))
@@ -202,7 +223,17 @@ def test_a_corrupt_cache_file_is_a_usage_error(
     cache.write_text("{not json")
     done = cli(*_args(daemon, "--cache", str(cache)))
     assert done.code == 2
-    assert "not a token cache" in done.err
+    assert "give a directory" in done.err
+
+
+def test_a_bad_cache_key_is_a_usage_error(
+    cli: Run, daemon: Daemon, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENTRACLIENT_CLIENT_SECRET", str(daemon.app.secret))
+    monkeypatch.setenv("CACHE_KEY", "not base64 !")
+    done = cli(*_args(daemon, "--cache", str(tmp_path / "c"), "--cache-key-env", "CACHE_KEY"))
+    assert done.code == 2
+    assert "not base64" in done.err and "not base64 !" not in done.err
 
 
 def test_format_token_json_fields() -> None:

@@ -124,7 +124,7 @@ def test_certificate_pfx(installed: Installed) -> None:
 
 
 def test_the_cache_file_is_reused(installed: Installed) -> None:
-    cache = str(installed.files / "cache.json")
+    cache = str(installed.files / "token-cache")
     first = installed.token("--secret-env", "S", "--output", "raw", "--cache", cache, S=SECRET)
     second = installed.token("--secret-env", "S", "--output", "raw", "--cache", cache, S=SECRET)
     assert first.returncode == second.returncode == 0

@@ -1,56 +1,58 @@
-"""The token cache of ``entraclient token --cache PATH``: one JSON file, written atomically.
+"""The token cache of ``entraclient token --cache DIR``: the file store, between runs.
 
-This is the seam where the persistent file store (issue 11) plugs in: :func:`open_cache`
-returns the cache to hand to the application, :func:`save_cache` persists what changed.
-Today the file holds the MSAL cache JSON (tokens in clear text), created with mode 0600 and
-replaced with ``os.replace`` so a reader never sees half a file.
+:func:`open_cache` returns an in-memory cache backed by a
+:class:`~entraclient.cache.stores.files.FileStore` in ``DIR``: a run loads only the partition
+it needs and writes only what changed, atomically, in files of mode 0600. With
+``--cache-key-env VAR`` the entries are encrypted at rest (AES-GCM) with the base64 key that
+variable holds (16, 24 or 32 bytes).
 """
 
 from __future__ import annotations
 
-import contextlib
+import base64
+import binascii
 import os
-import tempfile
 from pathlib import Path
 
-from entraclient.cache import SerializableTokenCache
+from entraclient.cache import TokenCache
 from entraclient.cli.errors import CommandError, ExitCode
 
-__all__ = ["open_cache", "save_cache"]
+__all__ = ["open_cache"]
 
 
-def open_cache(path: Path) -> SerializableTokenCache:
-    """The cache stored at ``path`` (empty if there is no file yet)."""
-    cache = SerializableTokenCache()
+def open_cache(directory: Path, key_variable: str | None = None) -> TokenCache:
+    """The cache kept in ``directory`` (created on first use)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return cache
-    except OSError as exc:
+        from entraclient.cache.stores.files import FileStore
+    except ImportError as missing:
         raise CommandError(
-            f"cannot read the cache file {path}: {exc.strerror}", ExitCode.USAGE
-        ) from exc
-    try:
-        cache.deserialize(text)
-    except ValueError as exc:
-        raise CommandError(
-            f"the cache file {path} is not a token cache; delete it or pick another --cache",
+            f"--cache needs the file store ({missing.name} is missing): "
+            "pip install 'entraclient[file]'",
             ExitCode.USAGE,
-        ) from exc
-    return cache
-
-
-def save_cache(cache: SerializableTokenCache, path: Path) -> None:
-    """Write ``cache`` to ``path`` if it changed: a private temporary file, then a rename."""
-    if not cache.has_state_changed:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        ) from None
+    if directory.exists() and not directory.is_dir():
+        raise CommandError(
+            f"--cache {directory} is a file; give a directory for the token cache",
+            ExitCode.USAGE,
+        )
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:  # mkstemp makes it 0600
-            stream.write(cache.serialize())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+        store = FileStore(directory, encryption_key=_key(key_variable))
+    except ValueError as bad:
+        raise CommandError(f"--cache-key-env: {bad}", ExitCode.USAGE) from None
+    return TokenCache(store=store)
+
+
+def _key(variable: str | None) -> bytes | None:
+    """The encryption key in ``$variable`` (base64), or ``None`` without the option."""
+    if variable is None:
+        return None
+    value = os.environ.get(variable)
+    if not value:
+        raise CommandError(f"--cache-key-env: ${variable} is not set", ExitCode.USAGE)
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise CommandError(
+            f"--cache-key-env: ${variable} is not base64 (e.g. `openssl rand -base64 32`)",
+            ExitCode.USAGE,
+        ) from None

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from entraclient.cli import credentials_input
-from entraclient.cli.cache_file import open_cache, save_cache
+from entraclient.cli.cache_file import open_cache
 from entraclient.cli.errors import CommandError, ExitCode
 from entraclient.cli.failures import describe_error_result, describe_transport_failure
 from entraclient.errors import TransportError
@@ -56,8 +56,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cache",
         type=Path,
-        metavar="PATH",
-        help="keep tokens in this file between runs (clear text, mode 0600)",
+        metavar="DIR",
+        help="keep tokens in this directory between runs (the file store; files of mode 0600)",
+    )
+    parser.add_argument(
+        "--cache-key-env",
+        metavar="VAR",
+        help="encrypt the --cache files with the base64 key in this environment variable",
     )
     parser.add_argument(
         "--no-instance-discovery",
@@ -71,7 +76,7 @@ def run(arguments: argparse.Namespace) -> int:
     from entraclient import ConfidentialClientApplication
 
     authority = arguments.authority or f"{PUBLIC_CLOUD}/{arguments.tenant}"
-    cache = open_cache(arguments.cache) if arguments.cache else None
+    cache = open_cache(arguments.cache, arguments.cache_key_env) if arguments.cache else None
     try:
         app = ConfidentialClientApplication(
             arguments.client_id,
@@ -88,8 +93,6 @@ def run(arguments: argparse.Namespace) -> int:
         raise CommandError(describe_transport_failure(failure), ExitCode.UNREACHABLE) from failure
     if "access_token" not in result:
         raise CommandError(describe_error_result(result), ExitCode.REFUSED)
-    if cache is not None:
-        save_cache(cache, arguments.cache)
     print(format_token(result, arguments.output, _tenant_of(authority)))
     _note_emulator()
     return int(ExitCode.OK)
