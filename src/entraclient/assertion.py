@@ -25,8 +25,6 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-
 from entraclient.certificates import CertificateMaterial
 from entraclient.jose import b64url_encode, b64url_json, rsa_sign
 
@@ -58,6 +56,8 @@ def assertion_header(material: CertificateMaterial, *, is_adfs: bool) -> dict[st
     else:
         header.update(alg="RS256", x5t=_padded_b64url(material.sha1_thumbprint))
     if material.send_chain and material.chain:
+        from cryptography.hazmat.primitives import serialization
+
         header["x5c"] = [
             base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode("ascii")
             for c in material.chain

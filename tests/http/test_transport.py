@@ -96,7 +96,7 @@ def test_timeout_argument_reaches_the_default_transport_of_the_app() -> None:
 
 def test_the_default_session_retries_once_on_connection_errors() -> None:
     transport = RequestsTransport()
-    adapter = transport._session.get_adapter("https://login.microsoftonline.com/")
+    adapter = transport.session.get_adapter("https://login.microsoftonline.com/")
     assert adapter.max_retries.total == 1  # type: ignore[attr-defined]
 
 
