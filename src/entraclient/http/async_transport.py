@@ -148,7 +148,7 @@ class HttpxTransport:
             follow_redirects=False,
         ) as raw:
             reader = BodyReader(plan.read_timeout)
-            async for chunk in raw.aiter_bytes(_CHUNK):
+            async for chunk in raw.aiter_bytes():
                 if not reader.feed(chunk):
                     break
             return reader.finish(raw.status_code, dict(raw.headers.items()))

@@ -215,7 +215,7 @@ def _response_from(raw: Any, plan: CallPlan) -> HttpResponse:
     if callable(getattr(raw, "iter_content", None)):
         reader = BodyReader(plan.read_timeout)
         try:
-            for chunk in raw.iter_content(_CHUNK):
+            for chunk in _body_chunks(raw):
                 if not reader.feed(chunk):
                     break
         finally:
@@ -247,9 +247,9 @@ def _urllib3_error() -> type[Exception]:
     return HTTPError
 
 
-def _body_chunks(raw: requests.Response) -> Iterator[bytes]:
+def _body_chunks(raw: Any) -> Iterator[bytes]:
     """The body's bytes as they arrive (``read1`` hands over what came, not a full chunk)."""
-    read_some = getattr(raw.raw, "read1", None)
+    read_some = getattr(getattr(raw, "raw", None), "read1", None)
     if read_some is None:
         yield from raw.iter_content(_CHUNK)
         return

@@ -155,13 +155,13 @@ _FAILURE_KINDS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("SSLCertVerificationError", "CertificateError"), "certificate verification failed"),
     (("ProxyError",), "the proxy failed"),
     (("gaierror", "NameResolutionError"), "the host name could not be resolved (DNS)"),
+    (("ConnectionRefusedError",), "the connection was refused"),
     (("ConnectTimeout", "ConnectTimeoutError"), "connecting timed out"),
     (("BodyTimeoutError",), "the body did not arrive in time"),
     (
         ("ReadTimeout", "ReadTimeoutError", "TimeoutError", "timeout", "TimeoutException"),
         "timed out waiting for the answer",
     ),
-    (("ConnectionRefusedError",), "the connection was refused"),
     (
         ("ConnectionResetError", "RemoteDisconnected", "RemoteProtocolError", "ProtocolError"),
         "the connection was closed before an answer came",
