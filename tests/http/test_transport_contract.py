@@ -211,7 +211,7 @@ def test_verify_may_name_a_directory_of_hashed_certificates(
         text=True,
         check=True,
     ).stdout.strip()
-    shutil.copy(server.ca_file, tmp_path / f"{digest}.0")
+    shutil.copy(str(server.ca_file), tmp_path / f"{digest}.0")
     assert send(kind, get(server, "/ok"), verify=str(tmp_path)).status_code == 200
 
 
