@@ -29,6 +29,9 @@ __all__ = [
 ]
 
 
+_TOKEN_FIELDS = frozenset({"access_token", "refresh_token", "id_token", "client_info"})
+
+
 class EntraClientError(Exception):
     """Base class of the exceptions entraclient raises on purpose."""
 
@@ -58,7 +61,8 @@ class ServiceError(FlowError):
 
     def __init__(self, body: dict[str, Any], *, status_code: int) -> None:
         super().__init__(f"{body.get('error')} (HTTP {status_code})")
-        self.body = body
+        # An error answer that also carries tokens is an error: its tokens are never handed on.
+        self.body = {k: v for k, v in body.items() if k not in _TOKEN_FIELDS}
         self.status_code = status_code
 
     def result(self) -> dict[str, Any]:

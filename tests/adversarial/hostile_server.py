@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
@@ -248,9 +248,3 @@ def hostile_server(*, tls: bool = True) -> Iterator[HostileServer]:
             server.server_close()
             thread.join(5)
 
-
-@dataclass
-class Seen:
-    """What a test observed: kept for assertions that must name what failed."""
-
-    notes: list[str] = field(default_factory=list)

@@ -216,6 +216,8 @@ def _refused_grant(response: HttpResponse) -> dict[str, Any] | None:
         body = json.loads(response.text)
     except (ValueError, RecursionError):
         return None
-    if not isinstance(body, dict) or body.get("error") not in REFUSED_GRANT_ERRORS:
+    if not isinstance(body, dict) or not isinstance(body.get("error"), str):
+        return None
+    if body["error"] not in REFUSED_GRANT_ERRORS:
         return None
     return {name: body[name] for name in _KEPT_ERROR_MEMBERS if name in body}

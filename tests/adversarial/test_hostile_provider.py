@@ -1,0 +1,219 @@
+"""A hostile identity provider, met through the sync and the async façade alike.
+
+Each case is an OpenID issuer on the hostile TLS server (``oidc_authority``) whose token
+endpoint answers badly. Each checks the documented outcome (an error dict or
+``TransportError``), that nothing reached the cache, that memory stayed bounded, and that
+the client secret appears in no log line or error text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import tracemalloc
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from entraclient import ConfidentialClientApplication, SerializableTokenCache, TransportError
+from entraclient.aio import AsyncConfidentialClientApplication
+from tests.adversarial.hostile_server import (
+    TOKEN,
+    Answer,
+    HostileServer,
+    endless,
+    hostile_server,
+    json_answer,
+    redirect,
+    silent,
+    trickle,
+)
+
+SECRET = "adversarial-s3cret-value"
+SCOPES = ["api://hostile/.default"]
+FACADES = ["sync", "async"]
+MEMORY_BOUND = 24 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    answer: Answer
+    outcome: str
+    timeout: float | None = None
+
+
+def _json_bytes(raw: bytes, status: str = "200 OK", **headers: str) -> Answer:
+    return json_answer(raw, status, **headers)
+
+
+CASES = [
+    Case("healthy", json_answer(TOKEN), "token"),
+    Case(
+        "huge-valid",
+        json_answer({**TOKEN, "pad": "x" * (2 * 1024 * 1024)}),
+        "error:invalid_response",
+    ),
+    Case("endless", endless, "error:invalid_response", timeout=5.0),
+    Case("trickle", trickle, "TransportError", timeout=0.5),
+    Case("silent", silent, "TransportError", timeout=0.3),
+    Case(
+        "not-utf8",
+        _json_bytes(b'{"access_token": "tok\xff", "token_type": "Bearer", "expires_in": 3599}'),
+        "error:invalid_response",
+    ),
+    Case(
+        "html",
+        _json_bytes(b"<html>hello</html>", **{"Content-Type": "text/html"}),
+        "error:invalid_response",
+    ),
+    Case("json-array", json_answer([TOKEN]), "error:invalid_response"),
+    Case("token-is-number", json_answer({**TOKEN, "access_token": 42}), "error:invalid_response"),
+    Case("token-is-empty", json_answer({**TOKEN, "access_token": ""}), "error:invalid_response"),
+    Case("expires-in-text", json_answer({**TOKEN, "expires_in": "soon"}), "error:invalid_response"),
+    Case(
+        "expires-in-huge",
+        _json_bytes(
+            b'{"token_type": "Bearer", "access_token": "a", "expires_in": ' + b"9" * 400 + b"}"
+        ),
+        "error:invalid_response",
+    ),
+    Case(
+        "expires-in-thousands-of-digits",
+        _json_bytes(
+            b'{"token_type": "Bearer", "access_token": "a", "expires_in": ' + b"9" * 5000 + b"}"
+        ),
+        "error:invalid_response",
+    ),
+    Case("deep-nesting", _json_bytes(b"[" * 100000 + b"]" * 100000), "error:invalid_response"),
+    Case(
+        "error-with-token",
+        json_answer(
+            {"error": "invalid_client", "access_token": "leak-at", "refresh_token": "leak-rt"},
+            "401 Unauthorized",
+        ),
+        "error:invalid_client",
+    ),
+    Case(
+        "200-error-with-token",
+        json_answer({"error": "invalid_scope", **TOKEN}),
+        "error:invalid_scope",
+    ),
+    Case(
+        "error-not-a-string",
+        json_answer({"error": {"code": 1}}, "400 Bad Request"),
+        "error:invalid_response",
+    ),
+    Case("redirect-307", redirect("/elsewhere/token"), "error:invalid_response"),
+    Case(
+        "retry-after-500-digits",
+        json_answer(
+            {"error": "temporarily_unavailable"},
+            "429 Too Many Requests",
+            **{"Retry-After": "9" * 500},
+        ),
+        "error:temporarily_unavailable",
+    ),
+    Case(
+        "retry-after-5000-digits",
+        json_answer(
+            {"error": "temporarily_unavailable"},
+            "503 Service Unavailable",
+            **{"Retry-After": "9" * 5000},
+        ),
+        "error:temporarily_unavailable",
+    ),
+    Case("empty-200", _json_bytes(b""), "error:invalid_response"),
+    Case("no-token-type", json_answer({"access_token": "a", "expires_in": 3599}), "token"),
+]
+OUTCOMES: dict[str, dict[str, str]] = {}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[HostileServer]:
+    with hostile_server() as hostile:
+        for case in CASES:
+            config = {
+                "issuer": hostile.url(f"/{case.name}"),
+                "token_endpoint": hostile.url(f"/{case.name}/token"),
+                "authorization_endpoint": hostile.url(f"/{case.name}/authorize"),
+            }
+            hostile.answers[f"/{case.name}/.well-known/openid-configuration"] = json_answer(config)
+            hostile.answers[f"/{case.name}/token"] = case.answer
+        yield hostile
+
+
+def _options(server: HostileServer, case: Case) -> dict[str, Any]:
+    return {
+        "client_credential": SECRET,
+        "oidc_authority": server.url(f"/{case.name}"),
+        "verify": str(server.ca_file),
+        "timeout": case.timeout,
+        "token_cache": SerializableTokenCache(),
+    }
+
+
+def _outcome(result: object) -> str:
+    if isinstance(result, TransportError):
+        return "TransportError"
+    assert isinstance(result, dict)
+    if "error" in result:
+        return f"error:{result['error']}"
+    return "token" if "access_token" in result else "other"
+
+
+def _acquire(
+    facade: str, server: HostileServer, case: Case
+) -> tuple[object, SerializableTokenCache]:
+    options = _options(server, case)
+    cache = options["token_cache"]
+    if facade == "sync":
+        app = ConfidentialClientApplication("adversarial-client", **options)
+        try:
+            return app.acquire_token_for_client(SCOPES), cache
+        except TransportError as failure:
+            return failure, cache
+
+    async def over_asyncio() -> object:
+        async with AsyncConfidentialClientApplication("adversarial-client", **options) as app:
+            try:
+                return await app.acquire_token_for_client(SCOPES)
+            except TransportError as failure:
+                return failure
+
+    return asyncio.run(over_asyncio()), cache
+
+
+@pytest.mark.parametrize("facade", FACADES)
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_hostile_answer(
+    case: Case, facade: str, server: HostileServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    tracemalloc.start()
+    try:
+        result, cache = _acquire(facade, server, case)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    outcome = _outcome(result)
+    OUTCOMES.setdefault(case.name, {})[facade] = outcome
+    assert outcome == case.outcome
+    cached = json.loads(cache.serialize()).get("AccessToken", {})
+    assert (len(cached) == 1) == (outcome == "token")
+    assert peak < MEMORY_BOUND
+    text = json.dumps(result) if isinstance(result, dict) else str(result)
+    if outcome != "token":
+        assert "leak-at" not in text and "leak-rt" not in text and "hostile-at" not in text
+    assert SECRET not in text
+    assert SECRET not in caplog.text
+    assert "/elsewhere" not in server.paths()
+
+
+def test_both_facades_agree_on_every_case() -> None:
+    disagreements = {n: o for n, o in OUTCOMES.items() if len(set(o.values())) != 1}
+    assert OUTCOMES, "run with the hostile cases"
+    assert disagreements == {}
