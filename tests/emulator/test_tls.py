@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 
 import pytest
 
+from entraclient import TransportError
 from entraclient.emulator import Emulator
 from entraclient.emulator.tls import ServerTls
+from entraclient.http.async_transport import HttpxTransport
+from entraclient.http.messages import HttpRequest, HttpResponse
+from entraclient.http.transport import RequestsTransport
+from entraclient.http.wire import CA_BUNDLE_VARIABLES
 
 
 def peer_alt_names(emu: Emulator, server_name: str | None) -> list[tuple[str, str]]:
@@ -41,13 +47,31 @@ def test_default_certificate_covers_loopback(emu: Emulator) -> None:
     assert peer_alt_names(emu, "localhost") == names
 
 
-def test_untrusted_ca_is_refused(emu: Emulator) -> None:
-    context = ssl.create_default_context()  # system roots, not the emulator's CA
-    with (
-        socket.create_connection(("127.0.0.1", emu.port), timeout=5) as raw,
-        pytest.raises(ssl.SSLCertVerificationError),
-    ):
-        context.wrap_socket(raw, server_hostname="login.microsoftonline.com")
+@pytest.mark.parametrize("kind", ["default", "async"])
+def test_untrusted_ca_is_refused(emu: Emulator, kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Our transports verify: the emulator's certificate is refused without its CA, accepted
+    with it (so a transport that stopped verifying, or verified nothing, fails here)."""
+    for name in CA_BUNDLE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    request = HttpRequest("GET", f"https://127.0.0.1:{emu.port}/common/discovery/instance")
+    with pytest.raises(TransportError) as failure:
+        _send(kind, request, verify=True)
+    assert "certificate verification failed" in str(failure.value)
+    assert _send(kind, request, verify=str(emu.ca_path)).status_code < 500
+
+
+def _send(kind: str, request: HttpRequest, *, verify: bool | str) -> HttpResponse:
+    if kind == "default":
+        return RequestsTransport(verify=verify).send(request)
+
+    async def over_httpx() -> HttpResponse:
+        transport = HttpxTransport(verify=verify)
+        try:
+            return await transport.send(request)
+        finally:
+            await transport.aclose()
+
+    return asyncio.run(over_httpx())
 
 
 def test_leaf_contexts_are_cached_and_files_removed() -> None:
