@@ -10,6 +10,7 @@ import pytest
 
 from entraclient import TransportError
 from entraclient.emulator import Emulator
+from entraclient.emulator import tls as tls_module
 from entraclient.emulator.tls import ServerTls
 from entraclient.http.async_transport import HttpxTransport
 from entraclient.http.messages import HttpRequest, HttpResponse
@@ -83,3 +84,19 @@ def test_leaf_contexts_are_cached_and_files_removed() -> None:
     finally:
         tls.close()
     assert not tls.ca_path.exists()
+
+
+def test_leaf_contexts_are_bounded_and_leave_no_key_files(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tls_module, "MAX_LEAF_CONTEXTS", 3)
+    tls = ServerTls()
+    try:
+        first = tls.context_for("n0.example")
+        for n in range(1, 6):
+            tls.context_for(f"n{n}.example")
+        assert len(tls._contexts) == 3
+        assert tls.context_for("n0.example") is not first  # evicted, then issued again
+        assert sorted(p.name for p in tls.ca_path.parent.iterdir()) == ["ca.pem", "default.pem"]
+    finally:
+        tls.close()
