@@ -41,11 +41,16 @@ class TransportError(EntraClientError):
 
     Raised after the transport's retry policy; ``__cause__`` is the underlying exception.
     ``correlation_id`` is the ``client-request-id`` the request carried, if it had one.
+    ``shared`` is true for a caller that joined a request another caller sent (coalescing):
+    the failure is logged once, by the caller that sent it.
     """
 
-    def __init__(self, message: str, *, correlation_id: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, correlation_id: str | None = None, shared: bool = False
+    ) -> None:
         super().__init__(message)
         self.correlation_id = correlation_id
+        self.shared = shared
 
 
 class FlowError(EntraClientError):

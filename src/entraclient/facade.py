@@ -345,6 +345,8 @@ class ClientBase:
 
     @staticmethod
     def _log_transport_failure(failure: TransportError) -> None:
+        if failure.shared:  # logged once, by the caller that sent the shared request
+            return
         logger.warning(
             "no answer from the identity provider (%s) correlation_id=%s",
             type(failure.__cause__).__name__,

@@ -5,10 +5,16 @@ itself" and "async coalescing wedges")."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
+import requests
 
+from entraclient import ConfidentialClientApplication
+from entraclient.emulator import Emulator
 from entraclient.errors import TransportError
 from entraclient.http.async_driver import AsyncDriver
 from entraclient.http.driver import Flow, SyncDriver
@@ -101,6 +107,7 @@ def test_joiners_of_a_leader_that_died_get_a_transport_error_saying_why() -> Non
     joiner.join(10)
     assert len(outcomes) == 1
     assert "RuntimeError" in str(outcomes[0])
+    assert getattr(outcomes[0], "shared", False) is True
     assert len(driver._flights) == 0
 
 
@@ -182,3 +189,48 @@ def test_the_table_counts_waiters_and_releases_only_its_own_flight() -> None:
     table.release(b"k", first)
     assert len(table) == 0
     assert table.depart(b"k", first) is False
+
+
+class FailingTokenEndpoint:
+    """An http_client that answers discovery and fails every token POST after a pause."""
+
+    def __init__(self, emu: Emulator) -> None:
+        self._session = emu.http_client()
+        self.posts = 0
+
+    def get(self, url: str, **kwargs: Any) -> requests.Response:
+        return self._session.get(url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> requests.Response:
+        self.posts += 1
+        threading.Event().wait(0.3)
+        raise requests.ConnectionError("connection reset by the test")
+
+
+def test_fifty_coalesced_callers_failing_log_one_line(
+    entra_emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    sample = entra_emulator.sample
+    client = FailingTokenEndpoint(entra_emulator)
+    app = ConfidentialClientApplication(
+        sample.app.client_id,
+        client_credential=sample.app.secret,
+        authority=sample.authority,
+        http_client=client,
+    )
+
+    def acquire(_: int) -> str:
+        try:
+            app.acquire_token_for_client([sample.scope])
+        except TransportError as failure:
+            return "shared" if failure.shared else "sent"
+        return "answered"
+
+    caplog.set_level(logging.WARNING)
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        outcomes = list(pool.map(acquire, range(50)))
+    assert set(outcomes) <= {"shared", "sent"}
+    assert outcomes.count("sent") == client.posts
+    warnings = [r for r in caplog.records if "no answer from the identity provider" in r.message]
+    assert len(warnings) == client.posts
+    assert client.posts < 50

@@ -87,7 +87,7 @@ async def _capped(sending: Coroutine[Any, Any, HttpResponse], request: HttpReque
 def _shared_failure(failure: TransportError, leading: bool) -> TransportError:
     if leading:
         return failure
-    joined = TransportError(str(failure), correlation_id=failure.correlation_id)
+    joined = TransportError(str(failure), correlation_id=failure.correlation_id, shared=True)
     joined.__cause__ = failure.__cause__
     return joined
 

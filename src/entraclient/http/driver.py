@@ -101,7 +101,7 @@ def _await(flight: _Flight) -> HttpResponse:
         raise transport_failure(flight.request, TimeoutError("the shared request never landed"))
     if flight.failure is not None:
         raise TransportError(
-            str(flight.failure), correlation_id=flight.failure.correlation_id
+            str(flight.failure), correlation_id=flight.failure.correlation_id, shared=True
         ) from flight.failure.__cause__
     assert flight.response is not None
     return flight.response
