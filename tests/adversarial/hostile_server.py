@@ -247,4 +247,3 @@ def hostile_server(*, tls: bool = True) -> Iterator[HostileServer]:
             server.shutdown()
             server.server_close()
             thread.join(5)
-

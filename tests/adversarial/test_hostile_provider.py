@@ -127,6 +127,14 @@ CASES = [
         "error:temporarily_unavailable",
     ),
     Case("empty-200", _json_bytes(b""), "error:invalid_response"),
+    Case(
+        "scope-for-another-resource",
+        json_answer({**TOKEN, "scope": "https://graph.microsoft.com/.default"}),
+        "error:invalid_response",
+    ),
+    Case(
+        "scope-of-the-resource", json_answer({**TOKEN, "scope": "api://hostile/.default"}), "token"
+    ),
     Case("no-token-type", json_answer({"access_token": "a", "expires_in": 3599}), "token"),
 ]
 OUTCOMES: dict[str, dict[str, str]] = {}
