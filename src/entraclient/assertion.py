@@ -27,6 +27,7 @@ from typing import Any
 
 from entraclient.certificates import CertificateMaterial
 from entraclient.jose import b64url_encode, b64url_json, rsa_sign
+from entraclient.secret_text import SecretText
 
 __all__ = [
     "ASSERTION_LIFETIME",
@@ -146,7 +147,7 @@ class SignedAssertion:
         assertion = self.assertion_for(token_endpoint, context["client_id"], now)
         return (
             ("client_assertion_type", JWT_BEARER_ASSERTION_TYPE),
-            ("client_assertion", assertion),
+            ("client_assertion", SecretText(assertion)),
         )
 
     def assertion_for(self, token_endpoint: str, client_id: str, now: float) -> str:

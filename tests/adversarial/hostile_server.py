@@ -81,6 +81,10 @@ def silent(handler: _Handler, _: Received) -> None:
     handler.server.stopping.wait(30)
 
 
+def hang_up(handler: _Handler, _: Received) -> None:
+    """Close the connection without a byte of answer."""
+
+
 def redirect(location: str, status: str = "307 Temporary Redirect") -> Answer:
     def answer(handler: _Handler, _: Received) -> None:
         handler.wfile.write(_head(status, {"Location": location, "Content-Length": "0"}))

@@ -14,17 +14,21 @@ import logging
 import tracemalloc
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any
 
 import pytest
+import requests
 
 from entraclient import ConfidentialClientApplication, SerializableTokenCache, TransportError
 from entraclient.aio import AsyncConfidentialClientApplication
+from entraclient.http.wire import CA_BUNDLE_VARIABLES
 from tests.adversarial.hostile_server import (
     TOKEN,
     Answer,
     HostileServer,
     endless,
+    hang_up,
     hostile_server,
     json_answer,
     redirect,
@@ -60,6 +64,7 @@ CASES = [
     Case("endless", endless, "error:invalid_response", timeout=5.0),
     Case("trickle", trickle, "TransportError", timeout=0.5),
     Case("silent", silent, "TransportError", timeout=0.3),
+    Case("hang-up", hang_up, "TransportError"),
     Case(
         "not-utf8",
         _json_bytes(b'{"access_token": "tok\xff", "token_type": "Bearer", "expires_in": 3599}'),
@@ -225,3 +230,50 @@ def test_both_facades_agree_on_every_case() -> None:
     disagreements = {n: o for n, o in OUTCOMES.items() if len(set(o.values())) != 1}
     assert OUTCOMES, "run with the hostile cases"
     assert disagreements == {}
+
+
+def _frames(error: BaseException | None) -> Iterator[FrameType]:
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        traceback = error.__traceback__
+        while traceback is not None:
+            yield traceback.tb_frame
+            traceback = traceback.tb_next
+        error = error.__cause__ or error.__context__
+
+
+@pytest.mark.parametrize("facade", [*FACADES, "sync-http_client"])
+def test_no_frame_of_ours_shows_the_secret_in_its_locals(
+    facade: str, server: HostileServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Error reporters print a traceback's locals with repr: ours must not show the secret."""
+    for name in CA_BUNDLE_VARIABLES:  # they would override the user session's verify
+        monkeypatch.delenv(name, raising=False)
+    silent_case = next(case for case in CASES if case.name == "hang-up")
+    if facade == "sync-http_client":
+        session = requests.Session()
+        session.verify = str(server.ca_file)
+        options = {**_options(server, silent_case), "http_client": session}
+        del options["verify"]
+        app = ConfidentialClientApplication("adversarial-client", **options)
+        with pytest.raises(TransportError) as caught:
+            app.acquire_token_for_client(SCOPES)
+        failure: object = caught.value
+    else:
+        failure, _ = _acquire(facade, server, silent_case)
+    assert isinstance(failure, TransportError)
+    assert "/token failed" in str(failure)  # the token request itself, its form built
+    shown = []
+    for frame in _frames(failure):
+        if "/entraclient/" in frame.f_code.co_filename:
+            shown += [_safe_repr(value) for value in frame.f_locals.values()]
+    assert shown, "the traceback has frames of entraclient"
+    assert not [text for text in shown if SECRET in text]
+
+
+def _safe_repr(value: object) -> str:
+    try:
+        return repr(value)
+    except Exception:  # a half-built object: nothing to show
+        return ""

@@ -70,6 +70,10 @@ class CallPlan:
     connect_timeout: float
     read_timeout: float
 
+    def __repr__(self) -> str:
+        # Forms and headers carry credentials: show neither.
+        return f"CallPlan({self.method} {self.url.split('?')[0]})"
+
     @property
     def timeout_pair(self) -> tuple[float, float]:
         """``(connect, read)`` as ``requests`` takes it."""
