@@ -254,3 +254,12 @@ def test_the_default_deadline_is_finite() -> None:
     connect, read = DEFAULT_TIMEOUT
     assert 0 < connect <= 30
     assert 0 < read <= 60
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("url", ["https://127.0.0.1:99999/t", "https://[::1/t"])
+def test_an_unusable_url_is_a_transport_error(kind: str, url: str) -> None:
+    request = HttpRequest("POST", url, headers=CORRELATION, form=())
+    with pytest.raises(TransportError) as failure:
+        send(kind, request, verify=True)
+    assert failure.value.correlation_id == "contract-corr-1"

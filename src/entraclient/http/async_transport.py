@@ -132,7 +132,7 @@ class HttpxTransport:
             return await asyncio.wait_for(self._exchange(plan), flight_lifetime(plan))
         except TransportError:
             raise
-        except (OSError, ValueError, asyncio.TimeoutError, import_httpx().HTTPError) as exc:
+        except Exception as exc:  # httpx, anyio and the socket layer raise many kinds
             raise transport_failure(request, exc) from exc
 
     async def _exchange(self, plan: CallPlan) -> HttpResponse:
@@ -175,3 +175,4 @@ def _with_form_type(plan: CallPlan) -> dict[str, str]:
 
 def _query(plan: CallPlan) -> Any:
     return list(plan.query) or None
+
