@@ -175,4 +175,3 @@ def _with_form_type(plan: CallPlan) -> dict[str, str]:
 
 def _query(plan: CallPlan) -> Any:
     return list(plan.query) or None
-
