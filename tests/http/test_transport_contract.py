@@ -13,6 +13,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -263,3 +264,25 @@ def test_an_unusable_url_is_a_transport_error(kind: str, url: str) -> None:
     with pytest.raises(TransportError) as failure:
         send(kind, request, verify=True)
     assert failure.value.correlation_id == "contract-corr-1"
+
+
+class SessionWrapper:
+    """A user's http_client that is not a Session but forwards everything to one."""
+
+    def __init__(self, verify: str) -> None:
+        self.session = requests.Session()
+        self.session.verify = verify
+
+    def get(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.session.get(url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.session.post(url, **kwargs)
+
+
+def test_a_wrapper_of_a_session_does_not_follow_a_redirect_either(server: HostileServer) -> None:
+    request = HttpRequest("POST", server.url("/redirect"), form=(("client_secret", "s3c"),))
+    before = len(server.received)
+    response = HttpClientTransport(SessionWrapper(str(server.ca_file))).send(request)
+    assert response.status_code == 307
+    assert [r.path for r in server.received[before:]] == ["/redirect"]
