@@ -286,3 +286,19 @@ def test_a_wrapper_of_a_session_does_not_follow_a_redirect_either(server: Hostil
     response = HttpClientTransport(SessionWrapper(str(server.ca_file))).send(request)
     assert response.status_code == 307
     assert [r.path for r in server.received[before:]] == ["/redirect"]
+
+
+class StreamDropper(SessionWrapper):
+    """A user's http_client that does not pass ``stream`` on: the body comes back read."""
+
+    def get(self, url: str, **kwargs: Any) -> requests.Response:
+        kwargs.pop("stream", None)
+        return self.session.get(url, **kwargs)
+
+
+def test_a_client_that_read_the_body_already_is_read_from_content(
+    server: HostileServer,
+) -> None:
+    client = StreamDropper(str(server.ca_file))
+    response = HttpClientTransport(client).send(get(server, "/ok"))
+    assert json.loads(response.text) == TOKEN

@@ -68,12 +68,13 @@ def import_httpx() -> Any:
 
 
 def build_httpx_client(
-    *, verify: Verify = True, proxies: Mapping[str, str] | None = None, timeout: Timeout = None
+    *, verify: Verify = True, proxies: Mapping[str, str] | None = None
 ) -> httpx.AsyncClient:
     """The default ``httpx.AsyncClient`` (the one place it is built).
 
     Each request is routed to a connection pool by the proxy rule of
     :func:`entraclient.http.wire.proxy_for`; pools retry once on connection failures.
+    Timeouts are not the client's: each request carries its own (see :mod:`.wire`).
     """
     httpx_module = import_httpx()
     router = _proxy_router(httpx_module, ssl_context(verify), proxies)
@@ -122,7 +123,7 @@ class HttpxTransport:
         if client is not None and not isinstance(client, httpx_module.AsyncClient):
             raise TypeError("http_client for the async application must be an httpx.AsyncClient")
         self._owns_client = client is None
-        self._client = client or build_httpx_client(verify=verify, proxies=proxies, timeout=timeout)
+        self._client = client or build_httpx_client(verify=verify, proxies=proxies)
         self.timeout = timeout
 
     async def send(self, request: HttpRequest) -> HttpResponse:

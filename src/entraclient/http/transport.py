@@ -212,7 +212,8 @@ def _response_from(raw: Any, plan: CallPlan) -> HttpResponse:
     if 300 <= status < 400 or getattr(raw, "history", None):
         # Whatever the client did, a redirect is answered as one, never followed.
         status = status if 300 <= status < 400 else int(raw.history[0].status_code)
-    if callable(getattr(raw, "iter_content", None)):
+    # A client that dropped ``stream=True`` hands back a body already read: use that.
+    if callable(getattr(raw, "iter_content", None)) and not getattr(raw, "_content_consumed", 0):
         reader = BodyReader(plan.read_timeout)
         try:
             for chunk in _body_chunks(raw):
