@@ -16,6 +16,8 @@ import requests
 from entraclient import ConfidentialClientApplication
 from entraclient.emulator import Emulator
 from entraclient.errors import TransportError
+from entraclient.http import async_driver as async_driver_module
+from entraclient.http import driver as driver_module
 from entraclient.http.async_driver import AsyncDriver
 from entraclient.http.driver import Flow, SyncDriver
 from entraclient.http.messages import HttpRequest, HttpResponse
@@ -234,3 +236,33 @@ def test_fifty_coalesced_callers_failing_log_one_line(
     warnings = [r for r in caplog.records if "no answer from the identity provider" in r.message]
     assert len(warnings) == client.posts
     assert client.posts < 50
+
+
+def test_a_joiner_waits_no_longer_than_the_flight_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(driver_module, "MAX_FLIGHT_SECONDS", 0.2)
+    transport = Gated()
+    driver = SyncDriver(transport)
+
+    def lead() -> None:
+        with pytest.raises(RuntimeError):
+            driver.run(_token_flow())
+
+    leader = threading.Thread(target=lead)
+    leader.start()
+    assert transport.entered.wait(10)
+    with pytest.raises(TransportError, match="timed out"):
+        driver.run(_token_flow())
+    transport.gate.set()
+    leader.join(10)
+
+
+def test_async_a_shared_request_is_cut_at_the_flight_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(async_driver_module, "MAX_FLIGHT_SECONDS", 0.05)
+    transport = Hanging()
+
+    async def scenario() -> None:
+        with pytest.raises(TransportError, match="timed out"):
+            await AsyncDriver(transport).run(_token_flow())
+
+    asyncio.run(scenario())
+    assert transport.cancelled == 1
