@@ -35,7 +35,7 @@ class AsyncSuiteApp(AsyncConfidentialClientApplication):
         return self.test_clock()
 
     def _build_driver(self, http_client: Any) -> AsyncDriver:
-        client = self.suite_world.emu.async_http_client()
+        self.suite_client = client = self.suite_world.emu.async_http_client()
         base = HttpxTransport(client=client, timeout=SUITE_TIMEOUT)
         self._transport = AsyncPolicyTransport(base, self._policies())
         return AsyncDriver(self._transport)
@@ -62,8 +62,9 @@ class SyncOverAsync:
         setattr(self._app, name, value)
 
     def close(self) -> None:
-        """Close the application's client, then the loop."""
+        """Close the application and its routed client (the app does not own it), then the loop."""
         self._loop.run_until_complete(self._app.aclose())
+        self._loop.run_until_complete(self._app.suite_client.aclose())
         self._loop.close()
 
 
