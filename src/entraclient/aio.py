@@ -56,14 +56,12 @@ class AsyncClientApplication(ApplicationFacade):
         given, else over one of our own (then ``http_client``, closed by :meth:`aclose`)."""
         from entraclient.http.async_transport import HttpxTransport, build_httpx_client
 
+        core = self._core
         self._owns_http_client = http_client is None
         if http_client is None:
-            core = self._core
-            http_client = build_httpx_client(
-                verify=core.verify, proxies=core.proxies, timeout=core.timeout
-            )
+            http_client = build_httpx_client(verify=core.verify, proxies=core.proxies)
         self.http_client = http_client
-        return HttpxTransport(client=http_client)
+        return HttpxTransport(client=http_client, timeout=core.timeout)
 
     @overload
     async def _execute(self, step: operations.Operation[T]) -> T: ...

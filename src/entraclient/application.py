@@ -42,9 +42,9 @@ class ClientApplication(ApplicationFacade):
     def _base_transport(self, http_client: Any) -> SyncTransport:
         """The one place the sync transport is chosen: over your ``http_client`` if given,
         else over a ``requests`` session of our own (then ``http_client``)."""
-        if http_client is not None:
-            return HttpClientTransport(http_client)
         core = self._core
+        if http_client is not None:
+            return HttpClientTransport(http_client, timeout=core.timeout)
         self.http_client = session = build_requests_session()
         return RequestsTransport(
             verify=core.verify, proxies=core.proxies, timeout=core.timeout, session=session

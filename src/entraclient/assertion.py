@@ -25,10 +25,9 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-
 from entraclient.certificates import CertificateMaterial
 from entraclient.jose import b64url_encode, b64url_json, rsa_sign
+from entraclient.secret_text import SecretText
 
 __all__ = [
     "ASSERTION_LIFETIME",
@@ -58,6 +57,8 @@ def assertion_header(material: CertificateMaterial, *, is_adfs: bool) -> dict[st
     else:
         header.update(alg="RS256", x5t=_padded_b64url(material.sha1_thumbprint))
     if material.send_chain and material.chain:
+        from cryptography.hazmat.primitives import serialization
+
         header["x5c"] = [
             base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode("ascii")
             for c in material.chain
@@ -146,7 +147,7 @@ class SignedAssertion:
         assertion = self.assertion_for(token_endpoint, context["client_id"], now)
         return (
             ("client_assertion_type", JWT_BEARER_ASSERTION_TYPE),
-            ("client_assertion", assertion),
+            ("client_assertion", SecretText(assertion)),
         )
 
     def assertion_for(self, token_endpoint: str, client_id: str, now: float) -> str:

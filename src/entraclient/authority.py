@@ -192,7 +192,12 @@ def parse_oidc_authority(url: str) -> Authority:
 def _split_https(url: str, name: str) -> SplitResult:
     if not isinstance(url, str) or not url.strip():
         raise ValueError(f"{name} must be a non-empty https URL, got {url!r}")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        # urlsplit would silently drop CR, LF and TAB; an authority never carries them.
+        raise ValueError(f"{name} {url!r} contains control characters")
     parts = urlsplit(url.strip())
+    if any(segment in {".", ".."} for segment in parts.path.split("/")):
+        raise ValueError(f"{name} {url!r} has a '.' or '..' path segment; name the tenant")
     if parts.scheme.lower() != "https":
         raise ValueError(f"{name} must use https (got {url!r}); plain http is not allowed")
     try:

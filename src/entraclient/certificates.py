@@ -22,11 +22,12 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-from cryptography.hazmat.primitives.serialization import pkcs12
+if TYPE_CHECKING:  # cryptography is imported only when a certificate is loaded
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from cryptography.hazmat.primitives.serialization import pkcs12
 
 __all__ = ["CERTIFICATE_KEYS", "CertificateMaterial", "load_certificate_material"]
 
@@ -130,6 +131,8 @@ def _load_private_key(pem: object, passphrase: bytes | None) -> RSAPrivateKey:
             "private_key must be the PEM text of the key (-----BEGIN PRIVATE KEY-----...), "
             "not a file name; read the file and pass its content"
         )
+    from cryptography.hazmat.primitives import serialization
+
     try:
         key = serialization.load_pem_private_key(data, passphrase)
     except TypeError:
@@ -152,6 +155,8 @@ def _load_certificates(pem: object) -> list[x509.Certificate]:
             "public_certificate must be PEM text with -----BEGIN CERTIFICATE----- blocks"
             + (" (it looks like a private key)" if b"PRIVATE KEY" in data else "")
         )
+    from cryptography import x509
+
     try:
         return x509.load_pem_x509_certificates(data)
     except ValueError:
@@ -189,6 +194,8 @@ def _read_pfx(path: object, passphrase: bytes | None) -> pkcs12.PKCS12KeyAndCert
         raise ValueError(
             f"private_key_pfx_path: cannot read {os.fspath(path)!r} ({error.strerror})"
         ) from None
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
     try:
         return pkcs12.load_pkcs12(data, passphrase)
     except ValueError:
@@ -204,6 +211,8 @@ def _read_pfx(path: object, passphrase: bytes | None) -> pkcs12.PKCS12KeyAndCert
 def _material(
     key: RSAPrivateKey, chain: Sequence[x509.Certificate], *, send_chain: bool
 ) -> CertificateMaterial:
+    from cryptography.hazmat.primitives import hashes
+
     leaf = chain[0]
     return CertificateMaterial(
         private_key=key,
@@ -234,12 +243,16 @@ def _leaf_first(
 
 
 def _public_key_der(owner: RSAPrivateKey | x509.Certificate) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return owner.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
 
 
 def _require_rsa(key: object, source: str) -> RSAPrivateKey:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+
     if not isinstance(key, RSAPrivateKey):
         raise ValueError(
             f"{source} is not an RSA key; Entra accepts only RSA certificate credentials"
@@ -282,6 +295,8 @@ def _text_bytes(value: object, name: str) -> bytes:
 
 
 def _warn_outside_validity(certificate: x509.Certificate, now: datetime.datetime) -> None:
+    from cryptography.hazmat.primitives import hashes
+
     start, end = certificate.not_valid_before_utc, certificate.not_valid_after_utc
     thumbprint = certificate.fingerprint(hashes.SHA1()).hex().upper()  # noqa: S303
     if now > end:

@@ -170,11 +170,12 @@ class AppCore:
         except FlowError as failure:
             return self._error_result(failure, recorder.correlation_id)
         except TransportError as failure:
-            logger.warning(
-                "no answer from the identity provider (%s) correlation_id=%s",
-                type(failure.__cause__).__name__,
-                failure.correlation_id,
-            )
+            if not failure.shared:  # a shared request's failure is logged once, by its sender
+                logger.warning(
+                    "no answer from the identity provider (%s) correlation_id=%s",
+                    type(failure.__cause__).__name__,
+                    failure.correlation_id,
+                )
             raise
         correlation_id = recorder.correlation_id
         if correlation_id and isinstance(result, dict) and "error" in result:

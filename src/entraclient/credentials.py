@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from entraclient.assertion import ASSERTION_REUSE, JWT_BEARER_ASSERTION_TYPE, SignedAssertion
 from entraclient.certificates import CERTIFICATE_KEYS, load_certificate_material
 from entraclient.http.messages import Pairs
+from entraclient.secret_text import SecretText
 
 __all__ = [
     "JWT_BEARER_ASSERTION_TYPE",
@@ -45,7 +46,7 @@ class ClientSecret:
     uses_certificate = False
 
     def __init__(self, secret: str) -> None:
-        self._secret = secret
+        self._secret = SecretText(secret)
 
     def form_fields(self, token_endpoint: str, now: float, context: AssertionContext) -> Pairs:
         return (("client_secret", self._secret),)
@@ -85,7 +86,7 @@ class RawAssertion:
             raise ValueError("the client_assertion callable must return a non-empty string")
         return (
             ("client_assertion_type", JWT_BEARER_ASSERTION_TYPE),
-            ("client_assertion", produced),
+            ("client_assertion", SecretText(produced)),
         )
 
     def __repr__(self) -> str:

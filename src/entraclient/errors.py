@@ -29,6 +29,9 @@ __all__ = [
 ]
 
 
+_TOKEN_FIELDS = frozenset({"access_token", "refresh_token", "id_token", "client_info"})
+
+
 class EntraClientError(Exception):
     """Base class of the exceptions entraclient raises on purpose."""
 
@@ -38,11 +41,16 @@ class TransportError(EntraClientError):
 
     Raised after the transport's retry policy; ``__cause__`` is the underlying exception.
     ``correlation_id`` is the ``client-request-id`` the request carried, if it had one.
+    ``shared`` is true for a caller that joined a request another caller sent (coalescing):
+    the failure is logged once, by the caller that sent it.
     """
 
-    def __init__(self, message: str, *, correlation_id: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, correlation_id: str | None = None, shared: bool = False
+    ) -> None:
         super().__init__(message)
         self.correlation_id = correlation_id
+        self.shared = shared
 
 
 class FlowError(EntraClientError):
@@ -58,7 +66,8 @@ class ServiceError(FlowError):
 
     def __init__(self, body: dict[str, Any], *, status_code: int) -> None:
         super().__init__(f"{body.get('error')} (HTTP {status_code})")
-        self.body = body
+        # An error answer that also carries tokens is an error: its tokens are never handed on.
+        self.body = {k: v for k, v in body.items() if k not in _TOKEN_FIELDS}
         self.status_code = status_code
 
     def result(self) -> dict[str, Any]:

@@ -11,12 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
+if TYPE_CHECKING:  # cryptography is imported only when something is signed or verified
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
 __all__ = [
     "RSA_ALGORITHMS",
@@ -31,6 +30,9 @@ PSS_SALT_LENGTH = 32
 
 
 def _padding(algorithm: str) -> padding.AsymmetricPadding:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
     if algorithm == "RS256":
         return padding.PKCS1v15()
     if algorithm == "PS256":
@@ -66,11 +68,16 @@ def b64url_json(value: Any) -> str:
 
 def rsa_sign(key: RSAPrivateKey, algorithm: str, signing_input: bytes) -> bytes:
     """Sign ``signing_input`` with ``key`` under ``algorithm`` (``RS256`` or ``PS256``)."""
+    from cryptography.hazmat.primitives import hashes
+
     return key.sign(signing_input, _padding(algorithm), hashes.SHA256())
 
 
 def rsa_verify(key: RSAPublicKey, algorithm: str, signing_input: bytes, signature: bytes) -> bool:
     """Whether ``signature`` over ``signing_input`` verifies with ``key`` under ``algorithm``."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+
     try:
         key.verify(signature, signing_input, _padding(algorithm), hashes.SHA256())
     except InvalidSignature:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
-from entraclient.emulator import Emulator
+from entraclient.emulator import Emulator, request_log
 
 from .support import Daemon, PostToken
 
@@ -56,3 +57,19 @@ def test_clear_log(emu: Emulator, http: requests.Session) -> None:
     emu.clear_log()
     assert emu.requests == []
     assert len(snapshot) == 1
+
+
+def test_the_log_is_bounded_in_records_and_value_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(request_log, "MAX_RECORDS", 3)
+    log = request_log.RequestLog()
+    huge = "x" * (request_log.MAX_VALUE_CHARS * 4)
+    for n in range(5):
+        log.append(
+            request_log.LoggedRequest(
+                "POST", "h", f"/{n}", (("q", huge),), (("f", huge),), {}, 200, 0.0
+            )
+        )
+    kept = log.records
+    assert [r.path for r in kept] == ["/2", "/3", "/4"]
+    assert all(len(r.form_value("f") or "") == request_log.MAX_VALUE_CHARS for r in kept)
+    assert all(len(r.query_value("q") or "") == request_log.MAX_VALUE_CHARS for r in kept)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 
 import pytest
 
+from entraclient import TransportError
 from entraclient.emulator import Emulator
+from entraclient.emulator import tls as tls_module
 from entraclient.emulator.tls import ServerTls
+from entraclient.http.async_transport import HttpxTransport
+from entraclient.http.messages import HttpRequest, HttpResponse
+from entraclient.http.transport import RequestsTransport
+from entraclient.http.wire import CA_BUNDLE_VARIABLES
 
 
 def peer_alt_names(emu: Emulator, server_name: str | None) -> list[tuple[str, str]]:
@@ -41,13 +48,31 @@ def test_default_certificate_covers_loopback(emu: Emulator) -> None:
     assert peer_alt_names(emu, "localhost") == names
 
 
-def test_untrusted_ca_is_refused(emu: Emulator) -> None:
-    context = ssl.create_default_context()  # system roots, not the emulator's CA
-    with (
-        socket.create_connection(("127.0.0.1", emu.port), timeout=5) as raw,
-        pytest.raises(ssl.SSLCertVerificationError),
-    ):
-        context.wrap_socket(raw, server_hostname="login.microsoftonline.com")
+@pytest.mark.parametrize("kind", ["default", "async"])
+def test_untrusted_ca_is_refused(emu: Emulator, kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Our transports verify: the emulator's certificate is refused without its CA, accepted
+    with it (so a transport that stopped verifying, or verified nothing, fails here)."""
+    for name in CA_BUNDLE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    request = HttpRequest("GET", f"https://127.0.0.1:{emu.port}/common/discovery/instance")
+    with pytest.raises(TransportError) as failure:
+        _send(kind, request, verify=True)
+    assert "certificate verification failed" in str(failure.value)
+    assert _send(kind, request, verify=str(emu.ca_path)).status_code < 500
+
+
+def _send(kind: str, request: HttpRequest, *, verify: bool | str) -> HttpResponse:
+    if kind == "default":
+        return RequestsTransport(verify=verify).send(request)
+
+    async def over_httpx() -> HttpResponse:
+        transport = HttpxTransport(verify=verify)
+        try:
+            return await transport.send(request)
+        finally:
+            await transport.aclose()
+
+    return asyncio.run(over_httpx())
 
 
 def test_leaf_contexts_are_cached_and_files_removed() -> None:
@@ -59,3 +84,19 @@ def test_leaf_contexts_are_cached_and_files_removed() -> None:
     finally:
         tls.close()
     assert not tls.ca_path.exists()
+
+
+def test_leaf_contexts_are_bounded_and_leave_no_key_files(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tls_module, "MAX_LEAF_CONTEXTS", 3)
+    tls = ServerTls()
+    try:
+        first = tls.context_for("n0.example")
+        for n in range(1, 6):
+            tls.context_for(f"n{n}.example")
+        assert len(tls._contexts) == 3
+        assert tls.context_for("n0.example") is not first  # evicted, then issued again
+        assert sorted(p.name for p in tls.ca_path.parent.iterdir()) == ["ca.pem", "default.pem"]
+    finally:
+        tls.close()

@@ -104,6 +104,9 @@ def new_app(world: SuiteWorld, authority: str, clock: FakeClock) -> SuiteApp:
     )
 
 
+AppFactory = Callable[[SuiteWorld, str, FakeClock], SuiteApp]
+
+
 StageKind = Literal["token", "openid_configuration", "instance_discovery"]
 
 

@@ -27,7 +27,15 @@ from tests.faults.catalogue import (
     Tolerated,
 )
 from tests.faults.conftest import CapturedLogs
-from tests.faults.flows import HEALTHY_LIFETIME, STAGES, FlowStage, SuiteApp, SuiteWorld, new_app
+from tests.faults.flows import (
+    HEALTHY_LIFETIME,
+    STAGES,
+    AppFactory,
+    FlowStage,
+    SuiteApp,
+    SuiteWorld,
+    new_app,
+)
 from tests.faults.results import OUTCOMES
 
 CASES = [
@@ -124,10 +132,12 @@ def _check_held(app: SuiteApp, stage: FlowStage, world: SuiteWorld) -> None:
         assert 1 <= again["retry_after"] <= THROTTLE_WAIT, again
 
 
-def run_case(world: SuiteWorld, stage: FlowStage, fault: FaultCase) -> str:
+def run_case(
+    world: SuiteWorld, stage: FlowStage, fault: FaultCase, make_app: AppFactory = new_app
+) -> str:
     """Run one case, check everything the suite promises, return its outcome label."""
     emu, clock = world.emu, real_time_clock()
-    app = new_app(world, stage.authority(world), clock)
+    app = make_app(world, stage.authority(world), clock)
     stage.prepare(app, world, clock)
     seeded = {e["secret"] for e in app.token_cache.entries("AccessToken")}
     before = _snapshot(app)

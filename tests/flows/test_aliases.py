@@ -11,9 +11,10 @@ from entraclient.emulator import Emulator
 from entraclient.errors import ProtocolError, ServiceError
 from entraclient.flows.aliases import AliasResolver, parse_alias_groups
 from entraclient.flows.discovery import InstanceDiscovery
-from entraclient.http.driver import run_sync
-from entraclient.http.http_cache import CachingTransport
+from entraclient.http.driver import SyncDriver
+from entraclient.http.http_cache import HttpCache
 from entraclient.http.messages import HttpResponse
+from entraclient.http.policies import PolicyTransport
 from entraclient.http.transport import HttpClientTransport
 from tests.flows.scripted import FakeClock, drive, json_response
 
@@ -121,21 +122,21 @@ def test_parse_alias_groups_lower_cases() -> None:
 def test_against_the_emulator_with_the_http_cache(entra_emulator: Emulator) -> None:
     store: dict[str, Any] = {}
 
-    def transport() -> CachingTransport:
-        return CachingTransport(
-            HttpClientTransport(entra_emulator.http_client()), store, FakeClock()
+    def transport() -> PolicyTransport:
+        return PolicyTransport(
+            HttpClientTransport(entra_emulator.http_client()), [HttpCache(store, FakeClock())]
         )
 
     resolver = _resolver("https://login.microsoftonline.us/contoso.com")
-    assert run_sync(resolver.aliases(), transport()) == ("login.usgovcloudapi.net",)
-    assert run_sync(resolver.aliases("login.chinacloudapi.cn"), transport()) == (
+    assert SyncDriver(transport()).run(resolver.aliases()) == ("login.usgovcloudapi.net",)
+    assert SyncDriver(transport()).run(resolver.aliases("login.chinacloudapi.cn")) == (
         "login.partner.microsoftonline.cn",
     )
     # One metadata call lists every cloud's group: the second look-up needed no request.
     (first,) = entra_emulator.requests
     assert (first.host, first.query_value("api-version")) == ("login.microsoftonline.us", "1.1")
     other_app = _resolver("https://login.microsoftonline.us/contoso.com")
-    assert run_sync(other_app.aliases(), transport()) == ("login.usgovcloudapi.net",)
+    assert SyncDriver(transport()).run(other_app.aliases()) == ("login.usgovcloudapi.net",)
     assert len(entra_emulator.requests) == 1  # the second application read the HTTP cache
 
 

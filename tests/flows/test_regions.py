@@ -10,7 +10,7 @@ from entraclient.authority import parse_authority
 from entraclient.errors import ServiceError, TransportError
 from entraclient.flows.discovery import AuthorityEndpoints
 from entraclient.flows.regions import RegionalEndpoints, detect_region
-from entraclient.http.driver import run_sync
+from entraclient.http.driver import SyncDriver
 from entraclient.http.messages import HttpResponse
 from entraclient.http.transport import RequestsTransport
 from entraclient.region import RegionChoice
@@ -80,7 +80,7 @@ def test_a_silent_metadata_service_is_given_up_on_by_the_request_timeout() -> No
     # The transport has no timeout of its own; only the request's short one can end this.
     with silent_server() as port:
         choice = RegionChoice(detect=True, imds_endpoint=f"http://127.0.0.1:{port}")
-        assert run_sync(detect_region(choice), RequestsTransport(timeout=None)) is None
+        assert SyncDriver(RequestsTransport(timeout=None)).run(detect_region(choice)) is None
 
 
 def _endpoints(region: str) -> HttpResponse:

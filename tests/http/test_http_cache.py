@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from entraclient.errors import TransportError
-from entraclient.http.http_cache import CACHE_LIFETIME, CachingTransport, cache_key
+from entraclient.http.http_cache import CACHE_LIFETIME, HttpCache, cache_key
 from entraclient.http.messages import HttpRequest, HttpResponse
+from entraclient.http.policies import PolicyTransport
 from tests.flows.scripted import FakeClock
 
 CONFIG_URL = "https://login.microsoftonline.com/contoso.com/v2.0/.well-known/openid-configuration"
@@ -44,11 +45,11 @@ def ok(text: str = '{"token_endpoint": "x"}', **headers: str) -> HttpResponse:
 
 def _cached(
     *responses: HttpResponse, store: dict[str, Any] | None = None, clock: FakeClock | None = None
-) -> tuple[CachingTransport, CountingTransport, dict[str, Any], FakeClock]:
+) -> tuple[PolicyTransport, CountingTransport, dict[str, Any], FakeClock]:
     inner = CountingTransport(*responses)
     store = {} if store is None else store
     clock = clock or FakeClock()
-    return CachingTransport(inner, store, clock), inner, store, clock
+    return PolicyTransport(inner, [HttpCache(store, clock)]), inner, store, clock
 
 
 def test_a_successful_get_is_answered_from_the_store_the_second_time() -> None:
@@ -194,7 +195,7 @@ def test_a_full_store_drops_expired_then_soonest_expiring_entries_of_ours() -> N
     clock = FakeClock()
     inner = CountingTransport(*(ok(f'{{"n": {i}}}') for i in range(5)))
     store: dict[str, Any] = {"someone else's key": "kept"}
-    transport = CachingTransport(inner, store, clock, max_entries=3)
+    transport = PolicyTransport(inner, [HttpCache(store, clock, max_entries=3)])
     requests = [HttpRequest("GET", f"{CONFIG_URL}?n={i}") for i in range(4)]
     transport.send(requests[0])
     clock.advance(10)

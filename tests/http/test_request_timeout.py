@@ -10,6 +10,7 @@ import requests
 from entraclient import TransportError
 from entraclient.http.messages import HttpRequest
 from entraclient.http.transport import HttpClientTransport, RequestsTransport
+from entraclient.http.wire import DEFAULT_TIMEOUT
 from tests.http.loopback_servers import silent_server
 
 
@@ -32,11 +33,11 @@ class KeywordRecorder:
     post = get
 
 
-def test_a_users_http_client_gets_a_timeout_only_when_the_request_has_one() -> None:
+def test_a_users_http_client_always_gets_a_deadline_and_no_redirects() -> None:
     client = KeywordRecorder()
     transport = HttpClientTransport(client)
     transport.send(HttpRequest("GET", "https://127.0.0.1:1/x"))
     transport.send(HttpRequest("GET", "https://127.0.0.1:1/x", timeout=2.0))
     transport.send(HttpRequest("POST", "https://127.0.0.1:1/x", form=(), timeout=1.5))
-    assert ["timeout" in call for call in client.calls] == [False, True, True]
-    assert [call.get("timeout") for call in client.calls] == [None, 2.0, 1.5]
+    assert [call["timeout"] for call in client.calls] == [DEFAULT_TIMEOUT, (2.0, 2.0), (1.5, 1.5)]
+    assert all(call["allow_redirects"] is False for call in client.calls)

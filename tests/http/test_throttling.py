@@ -11,12 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from entraclient.http.messages import HttpRequest, HttpResponse
+from entraclient.http.policies import PolicyTransport
 from entraclient.http.throttling import (
     DEFAULT_HOLD,
     MAX_HOLD,
     REFUSAL_HOLD,
     ThrottleState,
-    ThrottlingTransport,
+    Throttling,
     parse_retry_after,
 )
 from tests.flows.scripted import FakeClock, json_response
@@ -58,10 +59,10 @@ def _token_request(
 
 def _throttled(
     answer: Callable[[HttpRequest], HttpResponse],
-) -> tuple[ThrottlingTransport, Scripted, FakeClock]:
+) -> tuple[PolicyTransport, Scripted, FakeClock]:
     clock = FakeClock(NOW)
     inner = Scripted(answer)
-    return ThrottlingTransport(inner, ThrottleState(clock)), inner, clock
+    return PolicyTransport(inner, [Throttling(ThrottleState(clock))]), inner, clock
 
 
 def _busy(status: int = 429, **headers: str) -> Callable[[HttpRequest], HttpResponse]:
@@ -209,7 +210,7 @@ def test_gets_are_held_too() -> None:
 def test_the_state_keeps_no_secret() -> None:
     clock = FakeClock(NOW)
     state = ThrottleState(clock)
-    transport = ThrottlingTransport(Scripted(_refusal()), state)
+    transport = PolicyTransport(Scripted(_refusal()), [Throttling(state)])
     transport.send(_token_request(grant_type="refresh_token", refresh_token="rt-secret-42"))
     dump = repr(state._holds)
     assert len(state) == 1
@@ -220,7 +221,7 @@ def test_the_state_keeps_no_secret() -> None:
 def test_the_state_is_bounded() -> None:
     clock = FakeClock(NOW)
     state = ThrottleState(clock, capacity=3)
-    transport = ThrottlingTransport(Scripted(_busy(429, **{"Retry-After": "30"})), state)
+    transport = PolicyTransport(Scripted(_busy(429, **{"Retry-After": "30"})), [Throttling(state)])
     for n in range(5):
         transport.send(_token_request(scope=f"api://{n}/.default"))
     assert len(state) == 3

@@ -6,16 +6,23 @@ Invariants:
   that changes under them. All access goes through one lock.
 * A record may hold secrets (it is test data), but its ``repr`` shows form field *names* only
   and hides the ``Authorization`` header.
+* The log is bounded: it keeps the last :data:`MAX_RECORDS` requests, and a form or query
+  value longer than :data:`MAX_VALUE_CHARS` is kept cut to that length (two 50 MB POSTs
+  must not cost 100 MB).
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-__all__ = ["LoggedRequest", "RequestLog"]
+__all__ = ["MAX_RECORDS", "MAX_VALUE_CHARS", "LoggedRequest", "RequestLog"]
+
+MAX_RECORDS = 10_000
+MAX_VALUE_CHARS = 64 * 1024
 
 Pairs = tuple[tuple[str, str], ...]
 
@@ -62,13 +69,14 @@ class RequestLog:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._records: list[LoggedRequest] = []
+        self._records: deque[LoggedRequest] = deque(maxlen=MAX_RECORDS)  # read when built
 
     def __repr__(self) -> str:
         return f"RequestLog({len(self.records)} requests)"
 
     def append(self, record: LoggedRequest) -> None:
         """Add ``record`` at the end."""
+        record = replace(record, form=_cut(record.form), query=_cut(record.query))
         with self._lock:
             self._records.append(record)
 
@@ -82,3 +90,9 @@ class RequestLog:
         """Forget every record."""
         with self._lock:
             self._records.clear()
+
+
+def _cut(pairs: Pairs) -> Pairs:
+    if all(len(value) <= MAX_VALUE_CHARS for _, value in pairs):
+        return pairs
+    return tuple((key, value[:MAX_VALUE_CHARS]) for key, value in pairs)

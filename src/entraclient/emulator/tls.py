@@ -21,6 +21,7 @@ import shutil
 import ssl
 import tempfile
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from cryptography import x509
@@ -28,7 +29,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-__all__ = ["CertificateAuthority", "ServerTls"]
+__all__ = ["MAX_LEAF_CONTEXTS", "CertificateAuthority", "ServerTls"]
+
+MAX_LEAF_CONTEXTS = 256
+"""Server names whose certificate is kept issued; the least recently used goes first."""
 
 _DEFAULT_NAMES = ("localhost", "127.0.0.1", "::1")
 _DNS_NAME = re.compile(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?")
@@ -126,7 +130,8 @@ class ServerTls:
         self._authority = CertificateAuthority()
         self._directory = Path(tempfile.mkdtemp(prefix="entraclient-emulator-"))
         self._lock = threading.Lock()
-        self._contexts: dict[str, ssl.SSLContext] = {}
+        self._contexts: OrderedDict[str, ssl.SSLContext] = OrderedDict()
+        self._issued = 0
         self.ca_path = self._directory / "ca.pem"
         self.ca_path.write_bytes(self._authority.pem)
         self.context = self._new_context("default", _DEFAULT_NAMES)
@@ -147,8 +152,12 @@ class ServerTls:
         with self._lock:
             context = self._contexts.get(name)
             if context is None:
-                context = self._new_context(f"leaf-{len(self._contexts)}", (name,))
+                self._issued += 1
+                context = self._new_context(f"leaf-{self._issued}", (name,))
                 self._contexts[name] = context
+                while len(self._contexts) > MAX_LEAF_CONTEXTS:
+                    self._contexts.popitem(last=False)  # bounded: the least recently used goes
+            self._contexts.move_to_end(name)
             return context
 
     def _select_certificate(
@@ -164,4 +173,6 @@ class ServerTls:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.load_cert_chain(path)
+        if file_stem != "default":
+            path.unlink()  # loaded: a leaf's key need not outlive its context on disk
         return context

@@ -31,6 +31,7 @@ from entraclient.flows.results import from_cache, from_identity_provider, is_agi
 from entraclient.flows.token_request import (
     TokenResponse,
     build_token_request,
+    cache_target,
     parse_token_response,
 )
 from entraclient.http.driver import Flow
@@ -185,7 +186,7 @@ def _record(
     token: TokenResponse,
     now: float,
 ) -> AccessTokenRecord:
-    target = wire_scope(token.scope.split()) if token.scope else wire_scope(request.scopes)
+    target = wire_scope(cache_target(token, request.scopes))
     return AccessTokenRecord(
         secret=token.access_token,
         home_account_id=None,

@@ -14,7 +14,12 @@ import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from entraclient.authority import Authority, AuthorityKind
+from entraclient.authority import (
+    WELL_KNOWN_AUTHORITY_HOSTS,
+    WELL_KNOWN_B2C_HOSTS,
+    Authority,
+    AuthorityKind,
+)
 from entraclient.errors import ProtocolError
 from entraclient.flows.oidc_issuer import issuer_is_valid
 from entraclient.flows.responses import successful_json
@@ -102,6 +107,7 @@ def _validate_instance(authority: Authority, endpoint: str) -> Flow[str]:
 def _endpoints_from(authority: Authority, document: dict[str, object]) -> AuthorityEndpoints:
     token_endpoint = _https_field(document, "token_endpoint")
     authorization_endpoint = _https_field(document, "authorization_endpoint")
+    _check_token_host(authority, token_endpoint)
     segments = [s for s in urlsplit(token_endpoint).path.split("/") if s]
     if not segments:
         raise ProtocolError("the token_endpoint in the OpenID configuration has no tenant path")
@@ -114,6 +120,32 @@ def _endpoints_from(authority: Authority, document: dict[str, object]) -> Author
         issuer=issuer if isinstance(issuer, str) else None,
         realm=segments[0],
         device_authorization_endpoint=device if isinstance(device, str) else None,
+    )
+
+
+_ENTRA_FAMILY = (AuthorityKind.ENTRA, AuthorityKind.B2C, AuthorityKind.CIAM)
+
+
+def _check_token_host(authority: Authority, token_endpoint: str) -> None:
+    """An Entra-family authority's credential goes only to its host, an alias or a region."""
+    if authority.kind not in _ENTRA_FAMILY:
+        return
+    host = (urlsplit(token_endpoint).hostname or "").lower()
+    own = authority.environment.lower()
+    microsoft = (*WELL_KNOWN_AUTHORITY_HOSTS, *WELL_KNOWN_B2C_HOSTS)
+
+    def operated_by_microsoft(name: str) -> bool:
+        return any(name == known or name.endswith("." + known) for known in microsoft)
+
+    if (
+        host == own
+        or host.endswith("." + own)  # a regional host of this one
+        or (operated_by_microsoft(own) and operated_by_microsoft(host))
+    ):
+        return
+    raise ProtocolError(
+        f"the OpenID configuration names a token_endpoint on {host[:100]!r}, which is neither "
+        f"{own!r} nor one of its aliases or regional hosts; the credential is not sent there"
     )
 
 

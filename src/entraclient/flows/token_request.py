@@ -10,6 +10,7 @@ a cache entry.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ from entraclient.flows.context import AppContext
 from entraclient.flows.responses import successful_json
 from entraclient.http.messages import HttpRequest, HttpResponse, Pairs, pairs
 
-__all__ = ["TokenResponse", "build_token_request", "parse_token_response"]
+__all__ = ["TokenResponse", "build_token_request", "cache_target", "parse_token_response"]
 
 DEFAULT_EXPIRES_IN = 600
 MAX_LIFETIME_SECONDS = 10 * 365 * 24 * 3600
@@ -154,3 +155,35 @@ def _optional_str(body: dict[str, Any], name: str) -> str | None:
     if not isinstance(value, str):
         raise ProtocolError(f"the token response's {name} is not a string", status_code=200)
     return value or None
+
+
+_OIDC_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
+
+
+def _resource_of(scope: str) -> str | None:
+    """The resource a URL-form scope names (``api://a/read`` -> ``api://a``), else ``None``."""
+    if scope.lower() in _OIDC_SCOPES or "://" not in scope:
+        return None
+    scheme, _, rest = scope.partition("://")
+    host, slash, _ = rest.partition("/")
+    return f"{scheme}://{host}".lower() if slash else scope.lower()
+
+
+def cache_target(token: TokenResponse, requested: Sequence[str]) -> list[str]:
+    """The scopes ``token`` is filed under, refusing an answer for another resource.
+
+    The answer's ``scope`` (as MSAL files it) when it names the resource that was asked
+    for; the requested scopes when it names none. An answer whose resources are all
+    different from the requested ones would file a token for A where B is looked up.
+    """
+    if not token.scope:
+        return list(requested)
+    granted = token.scope.split()
+    wanted = {r for r in map(_resource_of, requested) if r is not None}
+    answered = {r for r in map(_resource_of, granted) if r is not None}
+    if wanted and answered and wanted.isdisjoint(answered):
+        raise ProtocolError(
+            "the token response is for another resource than the one requested",
+            status_code=200,
+        )
+    return granted

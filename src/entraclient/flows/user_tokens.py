@@ -21,7 +21,7 @@ from entraclient.errors import ProtocolError
 from entraclient.flows.context import AppContext
 from entraclient.flows.discovery import AuthorityEndpoints
 from entraclient.flows.results import from_identity_provider
-from entraclient.flows.token_request import TokenResponse
+from entraclient.flows.token_request import TokenResponse, cache_target
 from entraclient.scopes import wire_scope
 
 __all__ = ["UserTokenFiling", "file_user_tokens"]
@@ -47,7 +47,7 @@ def file_user_tokens(
 ) -> dict[str, Any]:
     """Store ``token`` under this app's host and realm; return the caller's result dict."""
     now = app.clock()
-    target = token.scope.split() if token.scope else list(filing.requested_scopes)
+    target = cache_target(token, filing.requested_scopes)
     grant = GrantContext(
         client_id=app.client_id,
         environment=app.authority.environment,

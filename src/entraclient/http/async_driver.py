@@ -1,37 +1,37 @@
 """The asynchronous driver: the async twin of :mod:`entraclient.http.driver`.
 
 It runs the very same flows, awaiting an :class:`AsyncTransport` instead of calling a sync
-one, and coalesces identical requests in flight: the first caller's request runs as its own
-task, and every caller (the first included) awaits it through :func:`asyncio.shield`, so a
-cancelled caller never cancels the request the others are waiting for.
+one, and coalesces identical requests in flight through the same
+:class:`~entraclient.http.single_flight.SingleFlight` table: the first caller's request runs
+as its own task, and every caller awaits it through :func:`asyncio.shield`, so one cancelled
+caller never cancels the request the others wait for. When every caller has gone (cancelled,
+timed out), the request is cancelled and its entry released, so a later caller sends afresh
+instead of joining a request nobody waits for.
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Callable
-from typing import TypeVar, cast
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar, cast
 
 from entraclient.errors import TransportError
 from entraclient.http.async_transport import AsyncTransport
 from entraclient.http.driver import Flow
 from entraclient.http.fingerprint import fingerprint
 from entraclient.http.messages import HttpRequest, HttpResponse
+from entraclient.http.single_flight import MAX_FLIGHT_SECONDS, SingleFlight
+from entraclient.http.wire import transport_failure
 
 __all__ = ["AsyncDriver"]
 
 T = TypeVar("T")
-_InFlight = dict[bytes, "asyncio.Task[HttpResponse]"]
+_Task = asyncio.Task[HttpResponse]
 
 
 class AsyncDriver:
-    """Runs flows over an async transport, sharing identical requests in flight.
-
-    As in the sync driver, the leading caller keeps its request in the table until its flow
-    has processed the answer; if the leader is cancelled, the entry goes when the request
-    lands.
-    """
+    """Runs flows over an async transport, sharing identical requests in flight."""
 
     def __init__(
         self, transport: AsyncTransport, *, offload_steps: Callable[[], None] | None = None
@@ -41,7 +41,7 @@ class AsyncDriver:
         # each flow, and then each step of the flow runs in a worker thread, where the cache
         # may wait for that store without blocking the loop (cache/stores/async_bridge.py).
         self._offload_steps = offload_steps
-        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _InFlight] = (
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SingleFlight[_Task]] = (
             weakref.WeakKeyDictionary()
         )
 
@@ -50,7 +50,7 @@ class AsyncDriver:
         if self._offload_steps is not None:
             self._offload_steps()
         try:
-            request = await self._first(flow) if self._offload_steps else next(flow)
+            request = await asyncio.to_thread(_start, flow) if self._offload_steps else next(flow)
             while True:
                 request = await self._step(flow, request)
         except StopIteration as done:
@@ -63,35 +63,46 @@ class AsyncDriver:
 
     async def _step(self, flow: Flow[T], request: HttpRequest) -> HttpRequest:
         loop = asyncio.get_running_loop()
-        in_flight = self._by_loop.setdefault(loop, {})
+        flights = self._by_loop.setdefault(loop, SingleFlight())
         key = fingerprint(request)
-        task = in_flight.get(key)
-        leading = task is None
-        if task is None:
-            task = in_flight[key] = loop.create_task(self.transport.send(request))
-            task.add_done_callback(_retrieve_outcome)
+        task, leading = flights.join(key, lambda: self._launch(loop, request))
         try:
-            response = await asyncio.shield(task)
-        except TransportError as failure:
-            if leading:
-                _leave(in_flight, key, task)
-            if self._offload_steps is not None:
-                return await asyncio.to_thread(_advance, flow, failure)
-            return _advance(flow, failure)
-        except BaseException:
-            if leading:  # cancelled: let the entry go once the request lands
-                task.add_done_callback(lambda done: _leave(in_flight, key, done))
-            raise
-        try:
-            if self._offload_steps is not None:
-                return await asyncio.to_thread(_advance, flow, response)
-            return _advance(flow, response)
+            try:
+                response = await asyncio.shield(task)
+            except TransportError as failure:
+                return await self._advance(flow, _shared_failure(failure, leading))
+            return await self._advance(flow, response)
         finally:
-            if leading:
-                _leave(in_flight, key, task)
+            if flights.depart(key, task):
+                task.cancel()  # nobody waits for it any more (a finished task ignores this)
+                flights.release(key, task)
+            elif leading and task.done():
+                flights.release(key, task)
 
-    async def _first(self, flow: Flow[T]) -> HttpRequest:
-        return await asyncio.to_thread(_start, flow)
+    async def _advance(self, flow: Flow[T], outcome: HttpResponse | TransportError) -> HttpRequest:
+        if self._offload_steps is not None:
+            return await asyncio.to_thread(_advance, flow, outcome)
+        return _advance(flow, outcome)
+
+    def _launch(self, loop: asyncio.AbstractEventLoop, request: HttpRequest) -> _Task:
+        task = loop.create_task(_capped(self.transport.send(request), request))
+        task.add_done_callback(_retrieve_outcome)
+        return task
+
+
+async def _capped(sending: Coroutine[Any, Any, HttpResponse], request: HttpRequest) -> HttpResponse:
+    try:
+        return await asyncio.wait_for(sending, MAX_FLIGHT_SECONDS)
+    except asyncio.TimeoutError as late:
+        raise transport_failure(request, late) from late
+
+
+def _shared_failure(failure: TransportError, leading: bool) -> TransportError:
+    if leading:
+        return failure
+    joined = TransportError(str(failure), correlation_id=failure.correlation_id, shared=True)
+    joined.__cause__ = failure.__cause__
+    return joined
 
 
 class _FlowFinished(Exception):  # noqa: N818 - a signal, not an error
@@ -118,11 +129,6 @@ def _advance(flow: Flow[T], outcome: HttpResponse | TransportError) -> HttpReque
         raise _FlowFinished(done.value) from None
 
 
-def _leave(in_flight: _InFlight, key: bytes, task: asyncio.Task[HttpResponse]) -> None:
-    if in_flight.get(key) is task:
-        del in_flight[key]
-
-
-def _retrieve_outcome(task: asyncio.Task[HttpResponse]) -> None:
+def _retrieve_outcome(task: _Task) -> None:
     if not task.cancelled():
         task.exception()  # retrieved here, so an outcome nobody awaited is not reported

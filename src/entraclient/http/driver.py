@@ -7,10 +7,9 @@ A flow is a generator that yields :class:`HttpRequest` values, is sent back the 
 ``yield``, so a flow may fall back (to a cached token, say) or let it propagate. The driver
 closes the flow whatever happens, so a flow's ``finally`` blocks always run.
 
-Coalescing (single flight): while one thread waits for the answer to a request, another
-thread yielding an identical request (same :func:`fingerprint`) does not send it again but
-waits for, and shares, the same answer or failure. So 200 threads missing the same token
-cause one request to the identity provider; different requests proceed in parallel.
+Coalescing (single flight, :mod:`entraclient.http.single_flight`): while one thread waits for
+the answer to a request, another thread yielding an identical request (same
+:func:`fingerprint`) does not send it again but shares the same answer or failure.
 """
 
 from __future__ import annotations
@@ -22,38 +21,23 @@ from typing import TypeVar
 from entraclient.errors import TransportError
 from entraclient.http.fingerprint import fingerprint
 from entraclient.http.messages import HttpRequest, HttpResponse
+from entraclient.http.single_flight import MAX_FLIGHT_SECONDS, SingleFlight
 from entraclient.http.transport import SyncTransport
+from entraclient.http.wire import transport_failure
 
-__all__ = ["Flow", "SyncDriver", "run_sync"]
+__all__ = ["Flow", "SyncDriver"]
 
 T = TypeVar("T")
 Flow = Generator[HttpRequest, HttpResponse, T]
 
 
-def run_sync(flow: Flow[T], transport: SyncTransport) -> T:
-    """Drive ``flow`` to completion over ``transport`` and return its result."""
-    try:
-        request = next(flow)
-        while True:
-            try:
-                response = transport.send(request)
-            except TransportError as failure:
-                request = flow.throw(failure)
-            else:
-                request = flow.send(response)
-    except StopIteration as done:
-        result: T = done.value
-        return result
-    finally:
-        flow.close()
-
-
 class _Flight:
     """One request in flight and, once it lands, its outcome."""
 
-    __slots__ = ("failure", "landed", "response")
+    __slots__ = ("failure", "landed", "request", "response")
 
-    def __init__(self) -> None:
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
         self.landed = threading.Event()
         self.response: HttpResponse | None = None
         self.failure: TransportError | None = None
@@ -69,8 +53,7 @@ class SyncDriver:
 
     def __init__(self, transport: SyncTransport) -> None:
         self.transport = transport
-        self._lock = threading.Lock()
-        self._in_flight: dict[bytes, _Flight] = {}
+        self._flights: SingleFlight[_Flight] = SingleFlight()
 
     def run(self, flow: Flow[T]) -> T:
         """Drive ``flow`` to completion and return its result."""
@@ -84,57 +67,41 @@ class SyncDriver:
         finally:
             flow.close()
 
-    def send(self, request: HttpRequest) -> HttpResponse:
-        """Send one request outside any flow (coalesced like the others)."""
-        return self.run(_single(request))
-
     def _step(self, flow: Flow[T], request: HttpRequest) -> HttpRequest:
         key = fingerprint(request)
-        with self._lock:
-            flight = self._in_flight.get(key)
-            leading = flight is None
-            if flight is None:
-                flight = self._in_flight[key] = _Flight()
+        flight, leading = self._flights.join(key, lambda: _Flight(request))
         try:
-            response = self._fly(flight, request) if leading else _await(flight)
-        except TransportError as failure:
-            if leading:
-                self._leave(key, flight)
-            return flow.throw(failure)
-        try:
+            try:
+                response = self._fly(flight) if leading else _await(flight)
+            except TransportError as failure:
+                return flow.throw(failure)
             return flow.send(response)
         finally:
+            self._flights.depart(key, flight)
             if leading:
-                self._leave(key, flight)
+                self._flights.release(key, flight)
 
-    def _fly(self, flight: _Flight, request: HttpRequest) -> HttpResponse:
+    def _fly(self, flight: _Flight) -> HttpResponse:
         try:
-            flight.response = self.transport.send(request)
+            flight.response = self.transport.send(flight.request)
             return flight.response
         except TransportError as failure:
             flight.failure = failure
             raise
-        except BaseException as unexpected:
-            flight.failure = TransportError(f"request failed: {type(unexpected).__name__}")
+        except BaseException as unexpected:  # Ctrl-C, a bug: the joiners must not hang
+            flight.failure = transport_failure(flight.request, unexpected)
             flight.failure.__cause__ = unexpected
             raise
         finally:
             flight.landed.set()
 
-    def _leave(self, key: bytes, flight: _Flight) -> None:
-        with self._lock:
-            if self._in_flight.get(key) is flight:
-                del self._in_flight[key]
-
 
 def _await(flight: _Flight) -> HttpResponse:
-    flight.landed.wait()
+    if not flight.landed.wait(MAX_FLIGHT_SECONDS):
+        raise transport_failure(flight.request, TimeoutError("the shared request never landed"))
     if flight.failure is not None:
-        raise TransportError(str(flight.failure)) from flight.failure.__cause__
+        raise TransportError(
+            str(flight.failure), correlation_id=flight.failure.correlation_id, shared=True
+        ) from flight.failure.__cause__
     assert flight.response is not None
     return flight.response
-
-
-def _single(request: HttpRequest) -> Flow[HttpResponse]:
-    response = yield request
-    return response

@@ -25,14 +25,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from entraclient.http.messages import HttpRequest, HttpResponse
-from entraclient.http.policies import PolicyTransport
-from entraclient.http.transport import SyncTransport
 
 __all__ = [
     "CACHE_LIFETIME",
     "KEPT_HEADERS",
     "MAX_ENTRIES",
-    "CachingTransport",
     "HttpCache",
     "cache_key",
 ]
@@ -182,17 +179,3 @@ class HttpCache:
         excess = len(self._store) - self._max_entries + 1
         for _, key in usable[: max(excess, 0)]:
             self._store.pop(key, None)
-
-
-class CachingTransport(PolicyTransport):
-    """A sync transport with the HTTP cache policy around it."""
-
-    def __init__(
-        self,
-        inner: SyncTransport,
-        store: MutableMapping[str, Any],
-        clock: Callable[[], float],
-        *,
-        max_entries: int = MAX_ENTRIES,
-    ) -> None:
-        super().__init__(inner, [HttpCache(store, clock, max_entries=max_entries)])

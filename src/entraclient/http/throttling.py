@@ -42,8 +42,6 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 from entraclient.http.messages import HttpRequest, HttpResponse
-from entraclient.http.policies import PolicyTransport
-from entraclient.http.transport import SyncTransport
 from entraclient.redaction import loggable_url
 
 __all__ = [
@@ -53,7 +51,6 @@ __all__ = [
     "REFUSAL_HOLD",
     "ThrottleState",
     "Throttling",
-    "ThrottlingTransport",
     "parse_retry_after",
 ]
 
@@ -80,7 +77,7 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     if value is None:
         return None
     if _INTEGERS.match(value):
-        return float(max(int(part) for part in value.split(",")))
+        return max(_bounded_seconds(part) for part in value.split(","))
     waits = []
     for match in _HTTP_DATE.findall(value):
         try:
@@ -88,6 +85,12 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
         except (TypeError, ValueError):
             continue
     return max(0.0, max(waits)) if waits else None
+
+
+def _bounded_seconds(digits: str) -> float:
+    """A delta-seconds value, read without trusting its length (hundreds of digits)."""
+    digits = digits.strip().lstrip("0") or "0"
+    return MAX_HOLD if len(digits) > len(str(int(MAX_HOLD))) else float(int(digits))
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,16 +216,8 @@ def _refused_grant(response: HttpResponse) -> dict[str, Any] | None:
         body = json.loads(response.text)
     except (ValueError, RecursionError):
         return None
-    if not isinstance(body, dict) or body.get("error") not in REFUSED_GRANT_ERRORS:
+    if not isinstance(body, dict) or not isinstance(body.get("error"), str):
+        return None
+    if body["error"] not in REFUSED_GRANT_ERRORS:
         return None
     return {name: body[name] for name in _KEPT_ERROR_MEMBERS if name in body}
-
-
-class ThrottlingTransport(PolicyTransport):
-    """A sync transport with the throttling policy around it."""
-
-    def __init__(
-        self, inner: SyncTransport, state: ThrottleState, *, pii_logging: bool = False
-    ) -> None:
-        super().__init__(inner, [Throttling(state, pii_logging=pii_logging)])
-        self.state = state

@@ -1,40 +1,45 @@
 """Synchronous transports: the only code that sends bytes for the sync façade.
 
 A transport turns one :class:`HttpRequest` into one :class:`HttpResponse`, or raises
-:class:`~entraclient.errors.TransportError` when no HTTP answer came back. Two ship here:
+:class:`~entraclient.errors.TransportError` when no HTTP answer came back. What every
+transport must do (timeouts, the body cap and deadline, strict charset, no redirects, the CA
+and proxy rules, failure messages) lives in :mod:`entraclient.http.wire`; the two here only
+move bytes:
 
-* :class:`RequestsTransport`, the default: a ``requests.Session`` retrying once on a
-  connection error, passing ``verify``, ``proxies`` and ``timeout`` on every request (so the
-  ``REQUESTS_CA_BUNDLE`` environment variable cannot silently replace ``verify``);
+* :class:`RequestsTransport`, the default, over a ``requests.Session`` built by
+  :func:`build_requests_session` (the one place the default session is made), retrying once
+  on a connection error;
 * :class:`HttpClientTransport`, which adapts a user's ``http_client`` of the documented shape
-  (``post(url, params=None, data=None, headers=None, **kwargs)`` and ``get(...)`` returning
-  an object with ``status_code``, ``text`` and ``headers``). It gets no retries of ours.
+  (``post(url, params=None, data=None, headers=None, **kwargs)`` and ``get(...)`` returning an
+  object with ``status_code``, ``text`` and ``headers``). It gets ``allow_redirects=False``,
+  ``timeout`` and ``stream=True`` whatever its type, and no retries of ours.
 
-Neither follows redirects (a token request must never be re-sent to a host the caller did
-not configure): a 3xx comes back as a response, which flows report as an error. Bodies are
-read and decoded by :mod:`entraclient.http.bodies` (at most 1 MiB, strict charset).
-
-``timeout`` keeps the meaning ``requests`` gives it (a limit on connecting and on each wait
-for bytes) and also bounds the body: a body still arriving ``timeout`` (the read part of a
-pair) seconds after its headers is abandoned, so a server trickling bytes cannot hold a
-call forever.
+``requests`` is imported when the first default session is built, not with this module.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Mapping
-from typing import Any, Protocol
-
-import requests
-import urllib3
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+from typing import TYPE_CHECKING, Any, Protocol
 
 from entraclient import emulator_switch
 from entraclient.errors import TransportError
-from entraclient.http.bodies import MAX_BODY_BYTES, decode_body, read_capped
+from entraclient.http.bodies import MAX_BODY_BYTES, decode_body
 from entraclient.http.messages import HttpRequest, HttpResponse
+from entraclient.http.wire import (
+    BodyReader,
+    CallPlan,
+    Timeout,
+    Verify,
+    plan_call,
+    proxy_for,
+    resolve_verify,
+    transport_failure,
+)
+
+if TYPE_CHECKING:
+    import requests
+    from urllib3.util.retry import Retry
 
 __all__ = [
     "HttpClientTransport",
@@ -45,9 +50,6 @@ __all__ = [
     "build_requests_session",
     "connection_retry_policy",
 ]
-
-Verify = bool | str
-Timeout = float | tuple[float, float] | None
 
 _CHUNK = 65536
 
@@ -65,9 +67,10 @@ def connection_retry_policy(connect_retries: int = 1) -> Retry:
 
     Only failures before the request went out are retried (refused, DNS, connect timeout):
     a read timeout or a reset afterwards is not, since the server may have acted on it, and
-    statuses are left to the throttling layer (urllib3 would otherwise sleep for the
-    ``Retry-After`` of a 503 to a GET, then fail).
+    statuses are left to the throttling layer.
     """
+    from urllib3.util.retry import Retry
+
     return Retry(
         total=connect_retries,
         connect=connect_retries,
@@ -81,11 +84,19 @@ def connection_retry_policy(connect_retries: int = 1) -> Retry:
 
 
 def build_requests_session(connect_retries: int = 1) -> requests.Session:
-    """A ``requests.Session`` that retries once when a connection cannot be made."""
+    """The default ``requests.Session``: one connect retry, and no environment of its own.
+
+    ``trust_env`` is off because :mod:`entraclient.http.wire` applies the CA and proxy
+    environment variables itself, by the same rule as the async side.
+    """
     routed = emulator_switch.switched_requests_session(connection_retry_policy(connect_retries))
     if routed is not None:  # ENTRACLIENT_EMULATOR is set: the emulator, and nothing else
         return routed
+    import requests
+    from requests.adapters import HTTPAdapter
+
     session = requests.Session()
+    session.trust_env = False
     adapter = HTTPAdapter(max_retries=connection_retry_policy(connect_retries))
     session.mount("https://", adapter)
     session.mount("http://", adapter)
@@ -103,49 +114,62 @@ class RequestsTransport:
         timeout: Timeout = None,
         session: requests.Session | None = None,
     ) -> None:
-        self._session = session if session is not None else build_requests_session()
+        self._session = session
         self.verify = verify
-        self.proxies = dict(proxies) if proxies else None
+        self.proxies = dict(proxies) if proxies is not None else None
         self.timeout = timeout
 
-    def send(self, request: HttpRequest) -> HttpResponse:
-        """Send ``request`` with this transport's ``verify``, ``proxies`` and ``timeout``.
+    @property
+    def session(self) -> requests.Session:
+        """The session, built on first use."""
+        if self._session is None:
+            self._session = build_requests_session()
+        return self._session
 
-        A request's own ``timeout`` takes precedence over the transport's.
-        """
-        timeout = request.timeout if request.timeout is not None else self.timeout
+    def send(self, request: HttpRequest) -> HttpResponse:
+        """Send ``request`` by the rules of :mod:`entraclient.http.wire`."""
+        plan = plan_call(request, self.timeout)
+        session = self.session
         try:
-            raw = self._session.request(
-                request.method,
-                request.url,
-                params=list(request.query) or None,
-                data=list(request.form) if request.form is not None else None,
-                headers=dict(request.headers),
-                verify=self.verify,
-                proxies=self.proxies,
-                timeout=timeout,
-                allow_redirects=False,
-                stream=True,
-            )
-            try:
-                content, truncated = read_capped(_body_chunks(raw, timeout))
-            finally:
-                raw.close()
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            raise _failure(request, exc) from exc
-        headers = dict(raw.headers.items())
-        body = decode_body(content, raw.headers.get("content-type"), truncated=truncated)
-        return HttpResponse.build(raw.status_code, body.text, headers, defect=body.defect)
+            return self._exchange(session, plan)
+        except TransportError:
+            raise
+        except (OSError, ValueError, _urllib3_error()) as exc:
+            raise transport_failure(request, exc) from exc
+
+    def _exchange(self, session: requests.Session, plan: CallPlan) -> HttpResponse:
+        proxy = proxy_for(plan.url, self.proxies)
+        raw = session.request(
+            plan.method,
+            plan.url,
+            params=plan.query or None,
+            data=plan.form,
+            headers=plan.headers,
+            verify=resolve_verify(self.verify),
+            proxies={"http": proxy, "https": proxy} if proxy else {},
+            timeout=plan.timeout_pair,
+            allow_redirects=False,
+            stream=True,
+        )
+        try:
+            reader = BodyReader(plan.read_timeout)
+            for chunk in _body_chunks(raw):
+                if not reader.feed(chunk):
+                    break
+        finally:
+            raw.close()
+        return reader.finish(raw.status_code, dict(raw.headers.items()))
 
     def close(self) -> None:
         """Close the pooled connections."""
-        self._session.close()
+        if self._session is not None:
+            self._session.close()
 
 
 class HttpClientTransport:
     """Adapts a user-supplied ``http_client`` to the transport interface."""
 
-    def __init__(self, http_client: Any) -> None:
+    def __init__(self, http_client: Any, *, timeout: Timeout = None) -> None:
         for method in ("get", "post"):
             if not callable(getattr(http_client, method, None)):
                 raise TypeError(
@@ -153,80 +177,86 @@ class HttpClientTransport:
                     "as a requests.Session does"
                 )
         self._client = http_client
+        self.timeout = timeout
 
     def send(self, request: HttpRequest) -> HttpResponse:
         """Call the client's ``get`` or ``post`` with ``params``, ``data`` and ``headers``."""
-        params = dict(request.query) or None
-        headers = dict(request.headers)
-        options = self._options()
-        # Only a request that asks for its own timeout passes one: the client keeps its own.
-        if request.timeout is not None:
-            options["timeout"] = request.timeout
+        plan = plan_call(request, self.timeout)
+        # Whatever the client's type: a followed 307 would re-send the client secret to
+        # wherever Location points, and a client without a deadline could wait forever.
+        options: dict[str, Any] = {
+            "params": dict(plan.query) or None,
+            "headers": plan.headers,
+            "allow_redirects": False,
+            "timeout": plan.timeout_pair,
+            "stream": True,
+        }
         try:
-            if request.method == "GET":
-                raw = self._client.get(request.url, params=params, headers=headers, **options)
+            if plan.method == "GET":
+                raw = self._client.get(plan.url, **options)
             else:
-                data = dict(request.form) if request.form is not None else None
-                raw = self._client.post(
-                    request.url, params=params, data=data, headers=headers, **options
-                )
+                form = dict(plan.form) if plan.form is not None else None
+                raw = self._client.post(plan.url, data=form, **options)
+            return _response_from(raw, plan)
         except TransportError:
             raise
         except Exception as exc:  # a user's client may raise anything for a network failure
-            raise _failure(request, exc) from exc
-        return _response_from(raw)
-
-    def _options(self) -> dict[str, Any]:
-        # A requests.Session follows redirects unless told not to, and a 307 would re-send
-        # the form, client secret included, to wherever the Location header points.
-        if isinstance(self._client, requests.Session):
-            return {"allow_redirects": False}
-        return {}
+            raise transport_failure(request, exc) from exc
 
 
-def _response_from(raw: Any) -> HttpResponse:
-    """Adapt what a user's ``http_client`` returned, from its raw bytes when it has them."""
+def _response_from(raw: Any, plan: CallPlan) -> HttpResponse:
+    """Adapt what a user's ``http_client`` returned, streaming its body when it can."""
     try:
         status = int(raw.status_code)
         headers = {str(k): str(v) for k, v in raw.headers.items()}
-        content = getattr(raw, "content", None)
-        text = "" if isinstance(content, bytes) else str(raw.text)
     except (AttributeError, TypeError, ValueError) as exc:
         raise TransportError(
             "the http_client returned an object without status_code, text and headers"
         ) from exc
+    if 300 <= status < 400 or getattr(raw, "history", None):
+        # Whatever the client did, a redirect is answered as one, never followed.
+        status = status if 300 <= status < 400 else int(raw.history[0].status_code)
+    # A client that dropped ``stream=True`` hands back a body already read: use that.
+    if callable(getattr(raw, "iter_content", None)) and not getattr(raw, "_content_consumed", 0):
+        reader = BodyReader(plan.read_timeout)
+        try:
+            for chunk in _body_chunks(raw):
+                if not reader.feed(chunk):
+                    break
+        finally:
+            if callable(getattr(raw, "close", None)):
+                raw.close()
+        return reader.finish(status, headers)
+    return _response_from_attributes(raw, status, headers)
+
+
+def _response_from_attributes(raw: Any, status: int, headers: dict[str, str]) -> HttpResponse:
+    content = getattr(raw, "content", None)
     if isinstance(content, bytes):
         content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
         body = decode_body(content, content_type)
         return HttpResponse.build(status, body.text, headers, defect=body.defect)
+    try:
+        text = str(raw.text)
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise TransportError("the http_client returned an object without text") from exc
     if len(text) > MAX_BODY_BYTES:
         defect = f"the body is larger than {MAX_BODY_BYTES} characters"
         return HttpResponse.build(status, text[:MAX_BODY_BYTES], headers, defect=defect)
     return HttpResponse.build(status, text, headers)
 
 
-def _failure(request: HttpRequest, exc: BaseException) -> TransportError:
-    return TransportError(
-        f"{request.method} {_without_query(request.url)} failed: {type(exc).__name__}",
-        correlation_id=request.header("client-request-id"),
-    )
+def _urllib3_error() -> type[Exception]:
+    from urllib3.exceptions import HTTPError
+
+    return HTTPError
 
 
-def _without_query(url: str) -> str:
-    return url.split("?", 1)[0]
-
-
-def _body_chunks(raw: requests.Response, timeout: Timeout) -> Iterator[bytes]:
-    """The body's bytes as they arrive, until it ends or the read timeout has passed."""
-    read_timeout = timeout[1] if isinstance(timeout, tuple) else timeout
-    deadline = None if read_timeout is None else time.monotonic() + read_timeout
-    read_some = getattr(raw.raw, "read1", None)
-    chunks: Iterator[bytes] = (
-        iter(lambda: read_some(_CHUNK, decode_content=True), b"")
-        if read_some is not None
-        else raw.iter_content(_CHUNK)
-    )
-    for chunk in chunks:
+def _body_chunks(raw: Any) -> Iterator[bytes]:
+    """The body's bytes as they arrive (``read1`` hands over what came, not a full chunk)."""
+    read_some = getattr(getattr(raw, "raw", None), "read1", None)
+    if read_some is None:
+        yield from raw.iter_content(_CHUNK)
+        return
+    while chunk := read_some(_CHUNK, decode_content=True):
         yield chunk
-        if deadline is not None and time.monotonic() > deadline:
-            raise TimeoutError(f"the body was still arriving {read_timeout} s after headers")
