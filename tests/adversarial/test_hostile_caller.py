@@ -40,9 +40,15 @@ CORRUPTED_STATES = [
     "\x00" * 16,
     '{"AccessToken": 5}',
     '{"AccessToken": {"k": []}}',
+    "[" * 100_000 + "]" * 100_000,
+]
+
+# Well-formed JSON whose entries lack or mistype fields: kept opaque (another MSAL may have
+# written them), written back as they came, never used (issue 14).
+UNUSABLE_ENTRIES = [
     '{"AccessToken": {"k": {"secret": 1}}}',
     '{"AccessToken": {"k": {"secret": "x", "expires_on": "soon"}}}',
-    "[" * 100_000 + "]" * 100_000,
+    '{"AccessToken": {"k": {"secret": "x", "expires_on": "' + "9" * 400 + '"}}}',
 ]
 
 
@@ -85,3 +91,11 @@ def test_a_corrupted_cache_state_is_refused_and_changes_nothing(state: str) -> N
     with pytest.raises(ValueError):
         cache.deserialize(state)
     assert json.loads(cache.serialize()) == json.loads(before)
+
+
+@pytest.mark.parametrize("state", UNUSABLE_ENTRIES, ids=range(len(UNUSABLE_ENTRIES)))
+def test_an_unusable_entry_is_kept_but_never_used(state: str) -> None:
+    cache = SerializableTokenCache()
+    cache.deserialize(state)
+    assert json.loads(cache.serialize()) == json.loads(state)
+    assert list(cache.search("AccessToken")) == []

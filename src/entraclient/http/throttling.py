@@ -90,7 +90,9 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
 def _bounded_seconds(digits: str) -> float:
     """A delta-seconds value, read without trusting its length (hundreds of digits)."""
     digits = digits.strip().lstrip("0") or "0"
-    return MAX_HOLD if len(digits) > len(str(int(MAX_HOLD))) else float(int(digits))
+    if len(digits) > len(str(int(MAX_HOLD))):
+        return MAX_HOLD
+    return min(MAX_HOLD, float(int(digits)))
 
 
 @dataclass(frozen=True, slots=True)
