@@ -19,6 +19,7 @@ import requests
 from entraclient import ConfidentialClientApplication, TransportError
 from entraclient.aio import AsyncConfidentialClientApplication
 from entraclient.emulator import Emulator
+from entraclient.emulator.routing import RoutingAdapter
 from entraclient.emulator_switch import (
     ADDRESS_VARIABLE,
     CA_VARIABLE,
@@ -114,7 +115,8 @@ def test_off_leaves_the_default_transports_alone(monkeypatch: pytest.MonkeyPatch
     assert switched_requests_session() is None
     assert switched_httpx_client() is None
     session = build_requests_session()
-    assert session.trust_env  # an ordinary session, not the routed one
+    adapter = session.get_adapter("https://login.microsoftonline.com/")
+    assert not isinstance(adapter, RoutingAdapter)  # an ordinary session, not the routed one
     session.close()
 
 

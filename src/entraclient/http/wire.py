@@ -20,7 +20,6 @@ import os
 import socket
 import ssl
 import time
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -269,6 +268,8 @@ def proxy_for(url: str, proxies: Mapping[str, str] | None) -> str | None:
     parts = urlsplit(url)
     host = parts.hostname or ""
     if proxies is None:
+        import urllib.request  # loads http.client and email: only when a request goes out
+
         environment = urllib.request.getproxies_environment()
         bypass = environment.pop("no", "")
         if not environment or (bypass and _bypassed(host, bypass)):
