@@ -68,13 +68,13 @@ class _CredentialCore:
 
     def __init__(
         self,
-        client_id: str | None,
-        client_credential: Any,
+        client_id: str | None = None,
+        client_credential: Any = None,
         *,
-        authority: str | None,
-        additionally_allowed_tenants: Iterable[str],
-        application: App | None,
-        app_options: Mapping[str, Any],
+        authority: str | None = None,
+        additionally_allowed_tenants: Iterable[str] = (),
+        application: App | None = None,
+        **app_options: Any,
     ) -> None:
         self._recent: dict[TokenKey, IssuedToken] = {}
         if application is not None:
@@ -283,25 +283,6 @@ class ClientCredential(_SyncCredential):
     existing app with ``application=``; such a credential serves only that app's tenant.
     """
 
-    def __init__(
-        self,
-        client_id: str | None = None,
-        client_credential: Any = None,
-        *,
-        authority: str | None = None,
-        additionally_allowed_tenants: Iterable[str] = (),
-        application: ConfidentialClientApplication | None = None,
-        **app_options: Any,
-    ) -> None:
-        super().__init__(
-            client_id,
-            client_credential,
-            authority=authority,
-            additionally_allowed_tenants=additionally_allowed_tenants,
-            application=application,
-            app_options=app_options,
-        )
-
     def _acquire(
         self, app: ConfidentialClientApplication, scopes: list[str], claims: str | None
     ) -> Mapping[str, Any]:
@@ -332,7 +313,7 @@ class OnBehalfOfCredential(_SyncCredential):
             authority=authority,
             additionally_allowed_tenants=additionally_allowed_tenants,
             application=application,
-            app_options=app_options,
+            **app_options,
         )
 
     def __repr__(self) -> str:
@@ -347,25 +328,6 @@ class OnBehalfOfCredential(_SyncCredential):
 class AsyncClientCredential(_AsyncCredential):
     """The asyncio twin of :class:`ClientCredential`, over
     :class:`~entraclient.aio.AsyncConfidentialClientApplication`."""
-
-    def __init__(
-        self,
-        client_id: str | None = None,
-        client_credential: Any = None,
-        *,
-        authority: str | None = None,
-        additionally_allowed_tenants: Iterable[str] = (),
-        application: AsyncConfidentialClientApplication | None = None,
-        **app_options: Any,
-    ) -> None:
-        super().__init__(
-            client_id,
-            client_credential,
-            authority=authority,
-            additionally_allowed_tenants=additionally_allowed_tenants,
-            application=application,
-            app_options=app_options,
-        )
 
     async def _acquire(
         self, app: AsyncConfidentialClientApplication, scopes: list[str], claims: str | None
@@ -396,7 +358,7 @@ class AsyncOnBehalfOfCredential(_AsyncCredential):
             authority=authority,
             additionally_allowed_tenants=additionally_allowed_tenants,
             application=application,
-            app_options=app_options,
+            **app_options,
         )
 
     def __repr__(self) -> str:
