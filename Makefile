@@ -9,7 +9,7 @@ TEST_EXTRAS := emulator,async,azure,file,redis
 
 INTEROP := tests/interop
 INTEROP_STAMP := $(INTEROP)/node_modules/.package-lock.json
-AZURITE := tests/azurite
+AZURITE := tools/azurite
 AZURITE_STAMP := $(AZURITE)/node_modules/.package-lock.json
 
 .PHONY: demo test lint typecheck pytest bench clean install interop docs docs-strict package browser installed redis-server

@@ -29,8 +29,10 @@ from entraclient.emulator import Emulator
 from entraclient.emulator.tls import CertificateAuthority
 from entraclient.integrations.azure import ClientCredential
 
-HERE = Path(__file__).resolve().parent
-AZURITE_BLOB = HERE / "node_modules" / ".bin" / "azurite-blob"
+# The npm project lives outside the test tree (tools/azurite), so its node_modules never
+# mix with our tests.
+TOOLS = Path(__file__).resolve().parents[2] / "tools" / "azurite"
+AZURITE_BLOB = TOOLS / "node_modules" / ".bin" / "azurite-blob"
 START_TIMEOUT = 90.0
 STORAGE_SCOPE = "https://storage.azure.com/.default"
 _LISTENING = re.compile(rb"successfully listens on (https://127\.0\.0\.1:\d+)")
@@ -78,7 +80,7 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAzurite
     if shutil.which("node") is None:
         pytest.skip("node is absent: the Azurite test needs Node.js")
     if not AZURITE_BLOB.exists():
-        pytest.fail("azurite is not installed: run `make test`, or `npm ci --prefix tests/azurite`")
+        pytest.fail("azurite is not installed: run `make test`, or `npm ci --prefix tools/azurite`")
     directory = tmp_path_factory.mktemp("azurite")
     ca, certificate, key = _write_tls(directory)
     command = [
