@@ -9,12 +9,12 @@ over :mod:`entraclient.operations`.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 from entraclient.authority import Authority
 from entraclient.cache.token_cache import TokenCache
+from entraclient.clock import system_clock
 from entraclient.core import AppCore
 from entraclient.credential_shapes import ClientCredential
 from entraclient.region import ATTEMPT_REGION_DISCOVERY, DISABLE_MSAL_FORCE_REGION
@@ -24,6 +24,10 @@ __all__ = ["ApplicationFacade"]
 
 class ApplicationFacade:
     """What every façade has: its :class:`AppCore`, a driver and MSAL's attributes."""
+
+    _now: Callable[[], float] = staticmethod(system_clock)
+    """The clock every flow and policy of this application reads (epoch seconds): the system
+    clock itself (no call of ours on a hit); a subclass may override it with a method."""
 
     ATTEMPT_REGION_DISCOVERY = ATTEMPT_REGION_DISCOVERY
     DISABLE_MSAL_FORCE_REGION = DISABLE_MSAL_FORCE_REGION
@@ -158,7 +162,3 @@ class ApplicationFacade:
     def _build_driver(self, http_client: Any) -> None:
         """Set ``_driver`` and ``http_client``: the one place this façade's transport is made."""
         raise NotImplementedError
-
-    def _now(self) -> float:
-        """The clock every flow and policy of this application reads (epoch seconds)."""
-        return time.time()

@@ -281,9 +281,8 @@ def acquire_token_for_client(
         and fmi_path is None
         and forwarded_client_claims is None
         and not extra
-        and are_plain_scopes(scopes)
     ):
-        hit = core.app_tokens.fresh_result(core.resolver.known, scopes)  # type: ignore[arg-type]
+        hit = core.app_tokens.fresh_result(core.resolver.known, scopes)
         if hit is not None:
             return hit
     if extra.pop("force_refresh", False):

@@ -14,19 +14,34 @@ Invariants:
 * Unknown sections and unknown fields are kept as they are, for other SDKs.
 * ``msgspec`` parses and writes the text when it is installed (several times faster than the
   standard library at writing); :mod:`json` otherwise. Both give the same sections.
+* :func:`parse_outline` is :func:`parse_sections` that leaves the access tokens undecoded
+  (each one's JSON text, checked to be an object, decoded on first use by
+  :func:`decode_entry`): ``deserialize`` of a large cache then costs one scan of the text.
+  :func:`dump_sections` writes such text back as it came.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from entraclient.cache.schema import ACCESS_TOKEN, ACCOUNT, APP_METADATA, ID_TOKEN, REFRESH_TOKEN
 
 if TYPE_CHECKING:
+    from msgspec import Raw
+
     from entraclient.cache.store import Sections
 
-__all__ = ["MAX_TIME_DIGITS", "check_entry", "dump_sections", "is_usable", "parse_sections"]
+__all__ = [
+    "MAX_TIME_DIGITS",
+    "check_entry",
+    "decode_entry",
+    "dump_sections",
+    "is_usable",
+    "parse_outline",
+    "parse_sections",
+]
 
 MAX_TIME_DIGITS = 12
 """A time field longer than this (past the year 33000) is out of range: the entry is unusable."""
@@ -151,15 +166,20 @@ def _load_json(state: str | bytes | bytearray) -> Any:
         ) from None
 
 
+def _is_blank(state: object) -> bool:
+    if state is None:
+        return True
+    if not isinstance(state, str | bytes | bytearray):
+        raise TypeError(f"expected the text serialize() returned, not {type(state).__name__}")
+    return not state.strip()
+
+
 def parse_sections(state: str | bytes | bytearray | None) -> Sections:
     """Parse MSAL-format cache text, checking its structure; ``None`` or blank text is an
     empty cache. Entries are kept as they are (see :func:`is_usable`)."""
-    if state is None:
+    if _is_blank(state):
         return {}
-    if not isinstance(state, str | bytes | bytearray):
-        raise TypeError(f"expected the text serialize() returned, not {type(state).__name__}")
-    if not state.strip():
-        return {}
+    assert state is not None
     loaded = _load_json(state)
     if type(loaded) is not dict:
         raise ValueError("the token cache state must be a JSON object of sections")
@@ -174,8 +194,84 @@ def parse_sections(state: str | bytes | bytearray | None) -> Sections:
     return loaded
 
 
-def dump_sections(sections: Sections, indent: int | None = None) -> str:
-    """``sections`` as JSON text (compact unless ``indent`` is given; MSAL reads both)."""
+_OUTLINE_DECODER: Any = None
+
+
+def _outline_decoder() -> Any:
+    """msgspec's decoder of a cache whose entries stay JSON text (built once), or ``None``."""
+    global _OUTLINE_DECODER
+    if _OUTLINE_DECODER is None:
+        try:
+            import msgspec
+        except ImportError:  # pragma: no cover - msgspec is a dependency
+            return None
+        _OUTLINE_DECODER = msgspec.json.Decoder(dict[str, dict[str, msgspec.Raw]])
+    return _OUTLINE_DECODER
+
+
+def parse_outline(state: str | bytes | bytearray | None) -> tuple[Sections, dict[str, Raw]]:
+    """:func:`parse_sections`, but with the access tokens left undecoded: the sections, and
+    the ``AccessToken`` entries as their JSON text by key (each checked to be an object).
+
+    The same text is refused with the same ``ValueError``; whatever msgspec does not take
+    (NaN, a section that is not an object, ...) goes through :func:`parse_sections`.
+    """
+    if _is_blank(state):
+        return {}, {}
+    assert state is not None
+    decoder = _outline_decoder()
+    if decoder is None:  # pragma: no cover - msgspec is a dependency
+        return parse_sections(state), {}
+    import msgspec
+
+    try:  # a bytearray may change after we return: the entries must not point into it
+        outline = decoder.decode(bytes(state) if isinstance(state, bytearray) else state)
+    except msgspec.DecodeError:
+        return parse_sections(state), {}
+    if type(outline) is not dict:  # pragma: no cover - the decoder's type says so
+        raise ValueError("the token cache state must be a JSON object of sections")
+    sections: Sections = {}
+    undecoded: dict[str, Raw] = {}
+    for name, entries in outline.items():
+        if name == ACCESS_TOKEN:
+            for key, text in entries.items():
+                if memoryview(text)[0] != _OPENING_BRACE:
+                    raise ValueError(f"token cache entry {name}/{key[:60]!r} must be a JSON object")
+            undecoded = entries
+            sections[name] = {}
+            continue
+        decoded = {key: decode_entry(text) for key, text in entries.items()}
+        if name in _FIELD_RULES:
+            for key, entry in decoded.items():
+                if type(entry) is not dict:
+                    raise ValueError(f"token cache entry {name}/{key[:60]!r} must be a JSON object")
+        sections[name] = decoded
+    return sections, undecoded
+
+
+_OPENING_BRACE = ord("{")
+
+
+def decode_entry(text: Raw) -> Any:
+    """One entry's JSON text (from :func:`parse_outline`), decoded."""
+    import msgspec
+
+    try:
+        return msgspec.json.decode(text)
+    except msgspec.DecodeError:  # pragma: no cover - the outline decoder read it already
+        return json.loads(bytes(text))
+
+
+def _raw_as_value(value: object) -> Any:
+    """For :func:`json.dumps`: an undecoded entry (msgspec's ``Raw``) as its value."""
+    if type(value).__name__ == "Raw":
+        return decode_entry(value)  # type: ignore[arg-type]
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def dump_sections(sections: Mapping[str, Mapping[str, object]], indent: int | None = None) -> str:
+    """``sections`` as JSON text (compact unless ``indent`` is given; MSAL reads both).
+    Undecoded entries (see :func:`parse_outline`) are written as they came."""
     if indent is None:
         try:
             import msgspec
@@ -186,4 +282,4 @@ def dump_sections(sections: Sections, indent: int | None = None) -> str:
                 return msgspec.json.encode(sections).decode()
             except (TypeError, OverflowError, msgspec.EncodeError):
                 pass  # a value msgspec does not write (NaN, a huge float): json writes it
-    return json.dumps(sections, indent=indent)
+    return json.dumps(sections, indent=indent, default=_raw_as_value)

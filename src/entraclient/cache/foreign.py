@@ -23,8 +23,10 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, Protocol
 
+from entraclient.cache.hot_tokens import HotToken
 from entraclient.cache.indexes import AccessTokenProbe
 from entraclient.cache.msal_api import MsalTokenCacheMethods
 from entraclient.cache.queries import AccessTokenProbes, AccessTokenQuery, RefreshTokenQuery
@@ -117,6 +119,9 @@ def _client_info(home_account_id: str) -> str | None:
 
 class ForeignTokenCache:
     """The cache interface the flows use, answered with an MSAL cache object's methods."""
+
+    hot_tokens: Mapping[str, HotToken] = MappingProxyType({})
+    """Never any: every look-up goes through the object's own ``search``."""
 
     def __init__(self, target: object) -> None:
         self.target = target

@@ -182,6 +182,7 @@ class MsalTokenCacheMethods(CacheStore):
                 return list(self._index.owned[section].get(owner))
         if section == ACCOUNT and "environment" in fields:
             return list(self._index.accounts_by_environment.get(str(fields["environment"])))
+        self._decode_all()
         return list(self._sections.get(section, {}))
 
     def _drop_expired(self, keys: list[str], now: float) -> list[str]:

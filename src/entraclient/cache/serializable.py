@@ -6,7 +6,8 @@ Invariants:
   garbage or a truncated file raises ``ValueError`` and leaves the cache as it was. Entries
   are checked on use, and an unusable one (a field missing, wrong-typed or out of range, as
   another MSAL may write) is kept and written back as it came, never used. The indexes are
-  built on first need.
+  built on first need, and the access tokens are decoded on first use (see ``codec.parse_outline``):
+  a cache loaded and then only hit decodes only the entries it hits.
 * ``serialize`` copies the sections under the lock (entries are never changed in place, so a
   shallow copy is a consistent snapshot) and writes JSON outside it, so a large cache does
   not stall the threads acquiring tokens.
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from entraclient.cache.codec import dump_sections, parse_sections
+from entraclient.cache.codec import dump_sections, parse_outline
 from entraclient.cache.token_cache import TokenCache
 from entraclient.clock import Clock, system_clock
 
@@ -55,7 +56,7 @@ class SerializableTokenCache(TokenCache):
         either); pass ``indent=4`` for MSAL's exact layout.
         """
         with self._lock:
-            sections = self.snapshot()
+            sections = self._snapshot_to_write()
             self.has_state_changed = False
         return dump_sections(sections, indent)
 
@@ -66,7 +67,7 @@ class SerializableTokenCache(TokenCache):
         when ``state`` is not JSON shaped as a cache; entries another MSAL wrote incompletely
         are kept as they came and never used.
         """
-        sections = parse_sections(state)
+        sections, undecoded = parse_outline(state)
         with self._lock:
-            self._install(sections)
+            self._install(sections, undecoded)
             self.has_state_changed = False

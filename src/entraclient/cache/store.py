@@ -10,6 +10,13 @@ Invariants:
 * The indexes of loaded content are built on first need (:attr:`_index`), not when it is
   loaded: an exact-key hit needs none of them, so a cache that is loaded and then only hit
   never pays for them. Building them also shares the strings that repeat across entries.
+* Access tokens loaded by ``deserialize`` may be kept *undecoded* (``_undecoded``: each
+  entry's JSON text, checked to be an object): a key is in it or in ``_sections``, never both.
+  :meth:`_get` decodes one entry on first touch; building the indexes decodes the rest first,
+  and every change builds them, so nothing is undecoded once anything changed. Serializing
+  writes undecoded entries back byte for byte.
+* ``hot_tokens`` holds compact records of app tokens that were hit (:mod:`.hot_tokens`); ``_put``
+  and ``_pop`` drop a key's record and ``_install`` all of them.
 * Methods whose names start with ``_`` expect the caller to hold ``_lock``; public ones take
   it, except the exact-key probe of ``find_access_token``, which reads without it (see
   there). Nothing here does I/O, so the lock is never held across the network.
@@ -22,7 +29,8 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from entraclient.cache.codec import is_usable
+from entraclient.cache.codec import decode_entry, is_usable
+from entraclient.cache.hot_tokens import HotToken, TokenOwner, hot_token_of
 from entraclient.cache.indexes import CacheIndex, bucket_of, scope_set
 from entraclient.cache.partitions import PartitionKey, partition_of
 from entraclient.cache.records import CacheWrite
@@ -30,6 +38,8 @@ from entraclient.cache.schema import ACCESS_TOKEN, SECTIONS, Entry
 from entraclient.clock import Clock, system_clock
 
 if TYPE_CHECKING:
+    from msgspec import Raw
+
     from entraclient.cache.second_level import SecondLevel
     from entraclient.cache.stores.contract import (
         AsyncPartitionStore,
@@ -77,6 +87,10 @@ class CacheStore:
         self._clock = clock
         self._lock = threading.RLock()
         self._sections: Sections = {}
+        self._undecoded: dict[str, Raw] = {}
+        self.hot_tokens: dict[str, HotToken] = {}
+        """The compact records of the app tokens hit so far, by key (see :mod:`.hot_tokens`):
+        read them, never change them; read without the lock (one dictionary read is atomic)."""
         self._built_index: CacheIndex | None = CacheIndex()
         self._listeners: list[Callable[[], None]] = []
         self._changed_partitions: set[PartitionKey] = set()
@@ -94,31 +108,68 @@ class CacheStore:
             with self._lock:
                 index = self._built_index
                 if index is None:
+                    self._decode_all()
                     index = self._built_index = index_of(self._sections, share_strings=True)
         return index
 
     # -- primitives (caller holds the lock) -----------------------------------------------
 
+    def _decode_all(self) -> None:
+        """Decode every access token ``deserialize`` left undecoded."""
+        undecoded, self._undecoded = self._undecoded, {}
+        if undecoded:
+            entries = self._sections.setdefault(ACCESS_TOKEN, {})
+            for key, text in undecoded.items():
+                entries[key] = decode_entry(text)
+
+    def _decode(self, key: str) -> Entry | None:
+        """The access token under ``key`` if it is still undecoded, decoded now."""
+        with self._lock:
+            text = self._undecoded.pop(key, None)
+            if text is None:  # decoded meanwhile, or never there
+                return self._sections.get(ACCESS_TOKEN, {}).get(key)
+            entry: Entry = decode_entry(text)
+            self._sections.setdefault(ACCESS_TOKEN, {})[key] = entry
+            return entry
+
+    def _remember_hot(self, key: str, entry: Entry, owner: TokenOwner) -> None:
+        """Keep the compact record of ``entry`` (which just passed a plain hit's full check
+        for ``owner``), unless it left the cache meanwhile. A hit never waits for the lock:
+        when a writer holds it, the record is left for a later hit to make."""
+        record = hot_token_of(entry, owner)
+        if self._lock.acquire(blocking=False):
+            try:
+                if self._sections.get(ACCESS_TOKEN, {}).get(key) is entry:
+                    self.hot_tokens[key] = record
+            finally:
+                self._lock.release()
+
     def _put(self, section: str, key: str, entry: Entry) -> None:
+        index = self._index  # built first: it decodes what is undecoded
         entries = self._sections.get(section)
         if entries is None:
             entries = self._sections[section] = {}
         old = entries.get(key)
         if old is not None:
-            self._index.discard(section, key, old)
+            index.discard(section, key, old)
             self._changed_partitions.add(partition_of(section, old))
+        if section == ACCESS_TOKEN:
+            self.hot_tokens.pop(key, None)
         entries[key] = intern_common_values(entry)
-        self._index.add(section, key, entry)
+        index.add(section, key, entry)
         partition = partition_of(section, entry)
         self._changed_partitions.add(partition)
         if self._dirty is not None:
             self._dirty[(section, key)] = partition
 
     def _pop(self, section: str, key: str) -> Entry | None:
+        index = self._index  # built first: it decodes what is undecoded
+        if section == ACCESS_TOKEN:
+            self.hot_tokens.pop(key, None)
         entries = self._sections.get(section)
         old = entries.pop(key, None) if entries is not None else None
         if old is not None:
-            self._index.discard(section, key, old)
+            index.discard(section, key, old)
             partition = partition_of(section, old)
             self._changed_partitions.add(partition)
             if self._dirty is not None:
@@ -127,7 +178,10 @@ class CacheStore:
 
     def _get(self, section: str, key: str) -> Entry | None:
         entries = self._sections.get(section)
-        return entries.get(key) if entries is not None else None
+        found = entries.get(key) if entries is not None else None
+        if found is None and self._undecoded and section == ACCESS_TOKEN:
+            return self._decode(key)
+        return found
 
     def _entries(self, section: str, keys: Iterable[str]) -> list[Entry]:
         entries = self._sections.get(section, {})
@@ -188,7 +242,18 @@ class CacheStore:
     def snapshot(self) -> Sections:
         """A copy of every section (entries shared: they are never changed in place)."""
         with self._lock:
+            self._decode_all()
             return {name: dict(entries) for name, entries in self._sections.items()}
+
+    def _snapshot_to_write(self) -> dict[str, dict[str, Entry | Raw]]:
+        """:meth:`snapshot` for writing as JSON: undecoded entries stay as their text."""
+        with self._lock:
+            copy: dict[str, dict[str, Entry | Raw]] = {
+                name: dict(entries) for name, entries in self._sections.items()
+            }
+            if self._undecoded:
+                copy.setdefault(ACCESS_TOKEN, {}).update(self._undecoded)
+            return copy
 
     def replace_all(self, sections: Sections) -> None:
         """Replace the whole content with ``sections`` (parsed by :func:`parse_sections`);
@@ -196,9 +261,14 @@ class CacheStore:
         with self._lock:
             self._install(sections)
 
-    def _install(self, sections: Sections, index: CacheIndex | None = None) -> None:
+    def _install(self, sections: Sections, undecoded: dict[str, Raw] | None = None) -> None:
+        """Replace the content with ``sections`` plus the ``undecoded`` access tokens."""
+        if undecoded:
+            sections.setdefault(ACCESS_TOKEN, {})
         self._sections = sections
-        self._built_index = index
+        self._undecoded = undecoded or {}
+        self.hot_tokens.clear()  # the same dictionary: look-ups hold it
+        self._built_index = None
         self._changed_partitions = set()
         if self._second_level is not None:
             self._second_level.forget_loaded()

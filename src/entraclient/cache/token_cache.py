@@ -119,6 +119,8 @@ class TokenCache(MsalTokenCacheMethods):
         probe = query if type(query) is AccessTokenProbe else query.probe()  # type: ignore[union-attr]
         if not (probe.bucket[4] or probe.bucket[6]):
             entry = self._sections.get(ACCESS_TOKEN, _NO_ENTRIES).get(probe.key)
+            if entry is None and self._undecoded:
+                entry = self._decode(probe.key)
             if entry is not None and _is_plain_match(entry, probe.owner, now):
                 return entry
         with self._lock:
@@ -149,31 +151,18 @@ class TokenCache(MsalTokenCacheMethods):
     def find_access_token_for(
         self, probes: AccessTokenProbes, scopes: Sequence[str], now: float
     ) -> ReadOnlyEntry | None:
-        """``find_access_token(probes.probe(scopes), now)``, quicker on an exact hit."""
+        """``find_access_token(probes.probe(scopes), now)``, quicker on an exact hit; an exact
+        plain hit also leaves the entry's compact record in :attr:`hot_tokens`, which the
+        next hit of the same key reads instead (see ``AppTokenLookup.fresh_result``)."""
         target = (scopes[0] if len(scopes) == 1 else " ".join(sorted(scopes))).lower()
         key = probes.key_prefix + target + probes.key_suffix
         if probes.plain:
             entry = self._sections.get(ACCESS_TOKEN, _NO_ENTRIES).get(key)
-            if entry is not None:
-                owner = probes.owner  # see _is_plain_match, inlined here for speed
-                try:
-                    fresh = EXPIRY_MARGIN_SECONDS <= int(entry["expires_on"]) - now < _FAR
-                except _UNUSABLE_VALUE:
-                    fresh = False
-                if (
-                    fresh
-                    and entry.get("client_id") == owner[2]
-                    and entry.get("realm") == owner[3]
-                    and entry.get("environment") == owner[1]
-                    and entry.get("home_account_id") == owner[0]
-                    and "key_id" not in entry
-                    and "user_assertion_hash" not in entry
-                    and type(entry.get("secret")) is str
-                    and type(entry.get("target")) is str
-                    and type(entry.get("token_type", "")) is str
-                    and ("refresh_on" not in entry or is_usable(ACCESS_TOKEN, entry))
-                ):
-                    return entry
+            if entry is None and self._undecoded:
+                entry = self._decode(key)
+            if entry is not None and _is_plain_match(entry, probes.owner, now):
+                self._remember_hot(key, entry, probes.owner)
+                return entry
         probe = probes.probe_of(key, target)
         with self._lock:
             found = self._find_under_lock(probe, now)
@@ -355,6 +344,7 @@ class TokenCache(MsalTokenCacheMethods):
     def entries(self, section: str) -> list[Entry]:
         """A copy of every entry of ``section`` (explicit enumeration: O(n))."""
         with self._lock:
+            self._decode_all()
             return [dict(e) for e in self._sections.get(section, {}).values()]
 
     def sections(self) -> list[str]:
@@ -363,7 +353,7 @@ class TokenCache(MsalTokenCacheMethods):
 
     def __len__(self) -> int:
         with self._lock:
-            return sum(len(s) for s in self._sections.values())
+            return sum(len(s) for s in self._sections.values()) + len(self._undecoded)
 
     def __iter__(self) -> Iterator[tuple[str, str, Entry]]:
         snapshot: Sections = self.snapshot()

@@ -22,7 +22,7 @@ from typing import Any
 
 from entraclient.cache.records import AppMetadataRecord, CacheWrite
 from entraclient.cache.schema import AccessTokenRecord
-from entraclient.cache.token_cache import AccessTokenProbes, ReadOnlyEntry
+from entraclient.cache.token_cache import EXPIRY_MARGIN_SECONDS, AccessTokenProbes, ReadOnlyEntry
 from entraclient.errors import FlowError, TransportError
 from entraclient.flows.context import AppContext
 from entraclient.flows.discovery import AuthorityEndpoints, EndpointResolver
@@ -36,7 +36,7 @@ from entraclient.flows.token_request import (
 )
 from entraclient.http.driver import Flow
 from entraclient.http.messages import pairs
-from entraclient.scopes import wire_scope
+from entraclient.scopes import RESERVED_SCOPES, are_plain_scopes, wire_scope
 
 __all__ = [
     "AppTokenLookup",
@@ -70,10 +70,12 @@ class AppTokenLookup:
     look-up costs a string join and a dictionary read.
     """
 
-    __slots__ = ("_app", "_last", "_probes")
+    __slots__ = ("_app", "_clock", "_hot_tokens", "_last", "_probes")
 
     def __init__(self, app: AppContext) -> None:
         self._app = app
+        self._clock = app.clock
+        self._hot_tokens = app.cache.hot_tokens
         self._probes: dict[tuple[str, str | None], AccessTokenProbes] = {}
         self._last: tuple[AuthorityEndpoints, AccessTokenProbes] | None = None
 
@@ -98,12 +100,52 @@ class AppTokenLookup:
         return self._app.cache.find_access_token_for(probes, scopes, now)
 
     def fresh_result(
-        self, endpoints: AuthorityEndpoints | None, scopes: Sequence[str]
+        self, endpoints: AuthorityEndpoints | None, scopes: object
     ) -> dict[str, Any] | None:
-        """The answer to a plain call when the cache holds a token not due for refresh and
-        the authority is already discovered; ``None`` when the flow must run."""
+        """The answer to a plain call (``scopes`` a list of valid scopes, none reserved) when
+        the cache holds a token not due for refresh and the authority is already discovered;
+        ``None`` when the flow must run (it also checks ``scopes``).
+
+        A repeated hit of one scope is this function alone: one probe of the cache's compact
+        records (:mod:`entraclient.cache.hot_tokens`), a few comparisons, the answer.
+        Anything else — the first hit of a key, several scopes, a record of another owner,
+        a token near expiry or due for refresh — takes the full look-up below.
+        """
         if endpoints is None:
             return None
+        last = self._last
+        if last is not None and last[0] is endpoints and type(scopes) is list and len(scopes) == 1:
+            scope, probes = scopes[0], last[1]
+            hot = (
+                self._hot_tokens.get(probes.key_prefix + scope.lower())
+                if type(scope) is str
+                else None
+            )
+            if hot is not None:
+                expires_on, refresh_on, secret, token_type, owner = hot
+                now = self._clock()
+                if (
+                    expires_on - now >= EXPIRY_MARGIN_SECONDS
+                    and (not refresh_on or refresh_on >= now)
+                    and (owner is probes.owner or owner == probes.owner)
+                    and scope not in RESERVED_SCOPES  # are_plain_scopes, for one scope
+                    and " " not in scope
+                    and scope.isprintable()
+                ):
+                    if logger.isEnabledFor(logging.DEBUG):
+                        logger.debug("app token for %s: cache hit", scopes)
+                    answer = {
+                        "access_token": secret,
+                        "token_type": token_type,
+                        "expires_in": int(expires_on - now),
+                        "token_source": "cache",
+                    }
+                    if refresh_on:  # the same answer as from_cache gives
+                        answer["refresh_on"] = refresh_on
+                    return answer
+        if not are_plain_scopes(scopes):
+            return None
+        assert isinstance(scopes, list)
         now = self._app.clock()
         cached = self.peek(endpoints, scopes, now)
         if cached is None or ("refresh_on" in cached and is_aging(cached, now)):

@@ -162,17 +162,13 @@ class EndpointResolver:
     def __init__(self, authority: Authority, instance_discovery: InstanceDiscovery) -> None:
         self.authority = authority
         self.instance_discovery = instance_discovery
-        self._found: AuthorityEndpoints | None = None
-
-    @property
-    def known(self) -> AuthorityEndpoints | None:
-        """The endpoints if discovery already ran, else ``None``."""
-        return self._found
+        self.known: AuthorityEndpoints | None = None
+        """The endpoints if discovery already ran, else ``None`` (an attribute: hits read it)."""
 
     def resolve(self, *, pii_logging: bool = False) -> Flow[AuthorityEndpoints]:
         """The endpoints, discovering them on first use."""
-        if self._found is None:
+        if self.known is None:
             url = loggable_url(self.authority.discovery_url, pii_shown=pii_logging)
             logger.debug("discovering the authority's endpoints: %s", url)
-            self._found = yield from discover_endpoints(self.authority, self.instance_discovery)
-        return self._found
+            self.known = yield from discover_endpoints(self.authority, self.instance_discovery)
+        return self.known
