@@ -72,6 +72,9 @@ def print_table(rows: list[Row]) -> None:
         floor = _format(row.floor, row.unit) if row.floor is not None else "-"
         over = f"{row.ours / row.floor:,.2f}x" if row.floor else "-"
         note = "" if row.msal_note == "measured" else row.msal_note
+        if row.answer_floor:
+            note = f"floor with the answer built: {row.answer_floor:,.2f} " \
+                   f"({row.ours / row.answer_floor:,.2f}x)"  # fmt: skip
         size = f"{row.size:>10,}" if row.size else f"{'-':>10}"
         ours, theirs = _format(row.ours, row.unit), _format(row.msal, row.unit)
         print(f"{row.scenario:<32} {size} {row.unit:>6} {ours:>12} {theirs:>12} {ratio:>8} "

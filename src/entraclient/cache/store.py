@@ -119,8 +119,12 @@ class CacheStore:
         undecoded, self._undecoded = self._undecoded, {}
         if undecoded:
             entries = self._sections.setdefault(ACCESS_TOKEN, {})
+            hot = self.hot_tokens
             for key, text in undecoded.items():
-                entries[key] = decode_entry(text)
+                entry = entries[key] = decode_entry(text)
+                record = hot.get(key)
+                if record is not None and entry.get("secret") == record.secret:
+                    entry["secret"] = record.secret  # one copy of a token that was hit
 
     def _decode(self, key: str) -> Entry | None:
         """The access token under ``key`` if it is still undecoded, decoded now."""
@@ -132,14 +136,16 @@ class CacheStore:
             self._sections.setdefault(ACCESS_TOKEN, {})[key] = entry
             return entry
 
-    def _remember_hot(self, key: str, entry: Entry, owner: TokenOwner) -> None:
+    def _remember_hot(self, key: str, source: Entry | Raw, entry: Entry, owner: TokenOwner) -> None:
         """Keep the compact record of ``entry`` (which just passed a plain hit's full check
-        for ``owner``), unless it left the cache meanwhile. A hit never waits for the lock:
-        when a writer holds it, the record is left for a later hit to make."""
+        for ``owner``; ``source`` is what the cache holds under ``key``, the entry itself or
+        its undecoded text), unless that left the cache meanwhile. A hit never waits for the
+        lock: when a writer holds it, the record is left for a later hit to make."""
         record = hot_token_of(entry, owner)
         if self._lock.acquire(blocking=False):
             try:
-                if self._sections.get(ACCESS_TOKEN, {}).get(key) is entry:
+                held = self._sections.get(ACCESS_TOKEN, {}).get(key)
+                if (held if held is not None else self._undecoded.get(key)) is source:
                     self.hot_tokens[key] = record
             finally:
                 self._lock.release()

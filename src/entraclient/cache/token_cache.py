@@ -19,9 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from entraclient.cache.codec import MAX_TIME_DIGITS, dump_sections, is_usable, parse_sections
+from entraclient.cache.codec import (
+    MAX_TIME_DIGITS,
+    decode_entry,
+    dump_sections,
+    is_usable,
+    parse_sections,
+)
 from entraclient.cache.indexes import AccessTokenProbe, scope_set
 from entraclient.cache.msal_api import MsalTokenCacheMethods
 from entraclient.cache.partitions import PartitionKey
@@ -38,6 +44,9 @@ from entraclient.cache.schema import (
     app_metadata_key,
 )
 from entraclient.cache.store import Sections
+
+if TYPE_CHECKING:
+    from msgspec import Raw
 
 __all__ = [  # the queries are re-exported: flows import them from here
     "EXPIRY_MARGIN_SECONDS",
@@ -157,11 +166,16 @@ class TokenCache(MsalTokenCacheMethods):
         target = (scopes[0] if len(scopes) == 1 else " ".join(sorted(scopes))).lower()
         key = probes.key_prefix + target + probes.key_suffix
         if probes.plain:
-            entry = self._sections.get(ACCESS_TOKEN, _NO_ENTRIES).get(key)
-            if entry is None and self._undecoded:
-                entry = self._decode(key)
-            if entry is not None and _is_plain_match(entry, probes.owner, now):
-                self._remember_hot(key, entry, probes.owner)
+            source: Entry | Raw | None = self._sections.get(ACCESS_TOKEN, _NO_ENTRIES).get(key)
+            entry = source
+            if source is None and self._undecoded:
+                # Decoded for this answer only: the entry stays undecoded in the cache, and
+                # the record below is all a later hit needs.
+                source = self._undecoded.get(key)
+                entry = decode_entry(source) if source is not None else None
+            if type(entry) is dict and _is_plain_match(entry, probes.owner, now):
+                assert source is not None
+                self._remember_hot(key, source, entry, probes.owner)
                 return entry
         probe = probes.probe_of(key, target)
         with self._lock:
