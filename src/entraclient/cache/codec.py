@@ -23,6 +23,7 @@ Invariants:
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -35,9 +36,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_TIME_DIGITS",
+    "SpelledNumber",
     "check_entry",
     "decode_entry",
     "dump_sections",
+    "is_time_value",
     "is_usable",
     "parse_outline",
     "parse_sections",
@@ -83,8 +86,9 @@ _DESCRIPTIONS = {
 }
 
 
-def _is_integer_text(value: object) -> bool:
-    """A non-negative time in range: a string of at most 12 ASCII digits, or such an int."""
+def is_time_value(value: object) -> bool:
+    """Whether ``value`` is a time field as the cache takes it: a non-negative time in range,
+    a string of at most 12 ASCII digits or such an int."""
     if type(value) is str:
         return 0 < len(value) <= MAX_TIME_DIGITS and value.isascii() and value.isdigit()
     return type(value) is int and 0 <= value < 10**MAX_TIME_DIGITS
@@ -101,7 +105,7 @@ def _first_bad_field(entry: dict[str, Any], rules: tuple[tuple[str, str], ...]) 
             if rule == "str" or rule == "int":
                 return field
         elif rule[0] == "i":
-            if not _is_integer_text(value):
+            if not is_time_value(value):
                 return field
         elif type(value) is not str and not (value is None and rule == "str|null"):
             return field
@@ -143,23 +147,76 @@ def check_entry(section: str, key: object, entry: object) -> None:
         )
 
 
+class SpelledNumber(float):
+    """A JSON number that is no finite float (``NaN``, ``Infinity``, ``1e400``, as another
+    SDK may write in its own fields): a float to whoever reads it, written back spelled as it
+    came (msgspec would write ``null``)."""
+
+    text: str
+
+    def __new__(cls, text: str) -> SpelledNumber:
+        number = super().__new__(cls, float(text))
+        number.text = text
+        return number
+
+
+def _number(text: str) -> float:
+    """A JSON number's value: a float, or a :class:`SpelledNumber` when it is not finite."""
+    value = float(text)
+    return value if math.isfinite(value) else SpelledNumber(text)
+
+
+def _json_loads(text: str | bytes | bytearray) -> Any:
+    return json.loads(text, parse_float=_number, parse_constant=SpelledNumber)
+
+
+class _Msgspec:
+    """msgspec's decoders and encoder as the cache uses them, built on first use."""
+
+    def __init__(self) -> None:
+        import msgspec
+
+        self.module = msgspec
+        self.decoder = msgspec.json.Decoder(float_hook=_number)
+        self.outline_decoder = msgspec.json.Decoder(dict[str, dict[str, msgspec.Raw]])
+        self.encoder = msgspec.json.Encoder(enc_hook=self._spelled)
+
+    def _spelled(self, value: object) -> Any:
+        if isinstance(value, SpelledNumber):
+            return self.module.Raw(value.text.encode())
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+_MSGSPEC: _Msgspec | None = None
+
+
+def _msgspec() -> _Msgspec | None:
+    """msgspec as the cache uses it, or ``None`` when it is not installed."""
+    global _MSGSPEC
+    if _MSGSPEC is None:
+        try:
+            _MSGSPEC = _Msgspec()
+        except ImportError:  # pragma: no cover - msgspec is a dependency; json is the fallback
+            return None
+    return _MSGSPEC
+
+
 def _fast_decode(state: str | bytes | bytearray) -> Any:
     """``state`` parsed by msgspec, or ``_MISSING`` when msgspec is absent or refuses it
     (NaN, Infinity and the like, which json reads, as MSAL does)."""
-    try:
-        import msgspec
-    except ImportError:  # pragma: no cover - msgspec is a dependency; json is the fallback
+    fast = _msgspec()
+    if fast is None:  # pragma: no cover - msgspec is a dependency
         return _MISSING
     try:
-        return msgspec.json.decode(state)
-    except msgspec.DecodeError:
+        return fast.decoder.decode(state)
+    except fast.module.DecodeError:
         return _MISSING
 
 
 def _load_json(state: str | bytes | bytearray) -> Any:
     try:
         loaded = _fast_decode(state)
-        return json.loads(state) if loaded is _MISSING else loaded
+        return _json_loads(state) if loaded is _MISSING else loaded
     except (ValueError, RecursionError):
         raise ValueError(
             "the token cache state is not valid JSON (truncated or garbage?)"
@@ -194,21 +251,6 @@ def parse_sections(state: str | bytes | bytearray | None) -> Sections:
     return loaded
 
 
-_OUTLINE_DECODER: Any = None
-
-
-def _outline_decoder() -> Any:
-    """msgspec's decoder of a cache whose entries stay JSON text (built once), or ``None``."""
-    global _OUTLINE_DECODER
-    if _OUTLINE_DECODER is None:
-        try:
-            import msgspec
-        except ImportError:  # pragma: no cover - msgspec is a dependency
-            return None
-        _OUTLINE_DECODER = msgspec.json.Decoder(dict[str, dict[str, msgspec.Raw]])
-    return _OUTLINE_DECODER
-
-
 def parse_outline(state: str | bytes | bytearray | None) -> tuple[Sections, dict[str, Raw]]:
     """:func:`parse_sections`, but with the access tokens left undecoded: the sections, and
     the ``AccessToken`` entries as their JSON text by key (each checked to be an object).
@@ -219,14 +261,14 @@ def parse_outline(state: str | bytes | bytearray | None) -> tuple[Sections, dict
     if _is_blank(state):
         return {}, {}
     assert state is not None
-    decoder = _outline_decoder()
-    if decoder is None:  # pragma: no cover - msgspec is a dependency
+    fast = _msgspec()
+    if fast is None:  # pragma: no cover - msgspec is a dependency
         return parse_sections(state), {}
-    import msgspec
-
     try:  # a bytearray may change after we return: the entries must not point into it
-        outline = decoder.decode(bytes(state) if isinstance(state, bytearray) else state)
-    except msgspec.DecodeError:
+        outline = fast.outline_decoder.decode(
+            bytes(state) if isinstance(state, bytearray) else state
+        )
+    except fast.module.DecodeError:
         return parse_sections(state), {}
     if type(outline) is not dict:  # pragma: no cover - the decoder's type says so
         raise ValueError("the token cache state must be a JSON object of sections")
@@ -254,12 +296,12 @@ _OPENING_BRACE = ord("{")
 
 def decode_entry(text: Raw) -> Any:
     """One entry's JSON text (from :func:`parse_outline`), decoded."""
-    import msgspec
-
+    fast = _msgspec()
+    assert fast is not None  # only parse_outline makes such text, with msgspec
     try:
-        return msgspec.json.decode(text)
-    except msgspec.DecodeError:  # pragma: no cover - the outline decoder read it already
-        return json.loads(bytes(text))
+        return fast.decoder.decode(text)
+    except fast.module.DecodeError:  # pragma: no cover - the outline decoder read it already
+        return _json_loads(bytes(text))
 
 
 def _raw_as_value(value: object) -> Any:
@@ -271,15 +313,13 @@ def _raw_as_value(value: object) -> Any:
 
 def dump_sections(sections: Mapping[str, Mapping[str, object]], indent: int | None = None) -> str:
     """``sections`` as JSON text (compact unless ``indent`` is given; MSAL reads both).
-    Undecoded entries (see :func:`parse_outline`) are written as they came."""
+    Undecoded entries (see :func:`parse_outline`) are written as they came, and numbers
+    that are not finite as they were spelled (:class:`SpelledNumber`)."""
     if indent is None:
-        try:
-            import msgspec
-        except ImportError:  # pragma: no cover - msgspec is a dependency; json is the fallback
-            pass
-        else:
+        fast = _msgspec()
+        if fast is not None:
             try:
-                return msgspec.json.encode(sections).decode()
-            except (TypeError, OverflowError, msgspec.EncodeError):
-                pass  # a value msgspec does not write (NaN, a huge float): json writes it
+                return fast.encoder.encode(sections).decode()
+            except (TypeError, OverflowError, fast.module.EncodeError):
+                pass  # a value msgspec does not write (an int past 64 bits): json writes it
     return json.dumps(sections, indent=indent, default=_raw_as_value)

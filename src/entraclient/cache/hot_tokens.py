@@ -31,8 +31,8 @@ class HotToken(NamedTuple):
     """What a repeated plain hit answers with, decoded once."""
 
     expires_on: int
-    refresh_on: int
-    """``0`` when the entry has no ``refresh_on``."""
+    refresh_on: int | None
+    """``None`` when the entry has no ``refresh_on``."""
     secret: str
     token_type: str
     owner: TokenOwner
@@ -43,7 +43,7 @@ def hot_token_of(entry: dict[str, Any], owner: TokenOwner) -> HotToken:
     refresh_on = entry.get("refresh_on")
     return HotToken(
         int(entry["expires_on"]),
-        int(refresh_on) if refresh_on else 0,
+        int(refresh_on) if refresh_on is not None else None,
         entry["secret"],
         entry.get("token_type") or "Bearer",
         owner,

@@ -17,14 +17,15 @@ Invariants:
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from entraclient.cache.codec import (
-    MAX_TIME_DIGITS,
     decode_entry,
     dump_sections,
+    is_time_value,
     is_usable,
     parse_sections,
 )
@@ -65,12 +66,6 @@ ReadOnlyEntry = Mapping[str, Any]
 _NO_ENTRIES: dict[str, Entry] = {}
 
 
-_FAR = 10.0**MAX_TIME_DIGITS
-"""Seconds of validity beyond which an expiry is out of range (the entry is unusable)."""
-_UNUSABLE_VALUE = (KeyError, TypeError, ValueError, OverflowError)
-"""What reading a field of an entry another MSAL wrote badly may raise: it is then unusable."""
-
-
 def _is_plain_match(entry: Entry, owner: tuple[str | None, str, str, str], now: float) -> bool:
     """Whether ``entry``, found under the exact key of a bucket without key id or assertion
     hash, is the answer without further checks: valid for the margin, with exactly the owner
@@ -79,12 +74,11 @@ def _is_plain_match(entry: Entry, owner: tuple[str | None, str, str, str], now: 
     made of well typed and in range (see ``codec.is_usable``). A missing, wrong-typed or
     out-of-range value is no match, never an exception.
     """
-    try:
-        fresh = EXPIRY_MARGIN_SECONDS <= int(entry["expires_on"]) - now < _FAR
-    except _UNUSABLE_VALUE:
+    expires_on = entry.get("expires_on")
+    if not is_time_value(expires_on):  # what int() takes but the cache refuses: "+1", "1.0"
         return False
     return (
-        fresh
+        int(expires_on) - now >= EXPIRY_MARGIN_SECONDS  # type: ignore[arg-type]
         and entry.get("client_id") == owner[2]
         and entry.get("realm") == owner[3]
         and entry.get("environment") == owner[1]
@@ -359,7 +353,7 @@ class TokenCache(MsalTokenCacheMethods):
         """A copy of every entry of ``section`` (explicit enumeration: O(n))."""
         with self._lock:
             self._decode_all()
-            return [dict(e) for e in self._sections.get(section, {}).values()]
+            return [copy.copy(e) for e in self._sections.get(section, {}).values()]
 
     def sections(self) -> list[str]:
         with self._lock:
@@ -373,4 +367,4 @@ class TokenCache(MsalTokenCacheMethods):
         snapshot: Sections = self.snapshot()
         for section, entries in snapshot.items():
             for key, entry in entries.items():
-                yield section, key, dict(entry)
+                yield section, key, copy.copy(entry)  # another SDK's entry may be no object

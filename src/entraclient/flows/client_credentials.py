@@ -126,7 +126,7 @@ class AppTokenLookup:
                 now = self._clock()
                 if (
                     expires_on - now >= EXPIRY_MARGIN_SECONDS
-                    and (not refresh_on or refresh_on >= now)
+                    and (refresh_on is None or refresh_on >= now)
                     and (owner is probes.owner or owner == probes.owner)
                     and scope not in RESERVED_SCOPES  # are_plain_scopes, for one scope
                     and " " not in scope
@@ -140,7 +140,7 @@ class AppTokenLookup:
                         "expires_in": int(expires_on - now),
                         "token_source": "cache",
                     }
-                    if refresh_on:  # the same answer as from_cache gives
+                    if refresh_on is not None:  # the same answer as from_cache gives
                         answer["refresh_on"] = refresh_on
                     return answer
         if not are_plain_scopes(scopes):
