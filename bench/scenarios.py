@@ -19,7 +19,14 @@ from bench.doubles import CLIENT_ID, HOST, TENANT_ID, CannedIdentityProvider
 from bench.libraries import MSAL, OURS, Library
 from bench.rss import resident_growth
 from bench.states import many_tenants, one_partition, scope, tenant_name
-from bench.timing import allocated_by, best_of, frozen_heap, once, per_op
+from bench.timing import (
+    allocated_by,
+    best_of,
+    frozen_heap,
+    once,
+    per_op,
+    per_op_alternating,
+)
 
 
 @dataclass
@@ -126,20 +133,11 @@ def one_partition_rows(settings: Settings) -> list[Row]:
         first_batches = _first_hit_batches(size, settings, rng)
         estimate = _estimate(fit, size)
         skip_msal_miss = estimate is not None and estimate > settings.msal_max_op_seconds
-        figures: dict[str, dict[str, Any]] = {}
-        for library in (OURS, MSAL):
-            figures[library.name] = _time_partition(
-                library,
-                state,
-                size,
-                (first_batches, hit_batches),
-                settings,
-                fit,
-                skip_msal_miss,
-            )
+        ours, theirs = _time_partition(
+            state, size, (first_batches, hit_batches), settings, fit, skip_msal_miss
+        )
         floor, answer_floor = _plain_dict_floor(state, hit_batches)
         del state
-        ours, theirs = figures["entraclient"], figures["msal"]
         rows.append(Row("cache hit", size, "us/op", ours["hit"] * 1e6, theirs["hit"] * 1e6,
                         floor=floor * 1e6, answer_floor=answer_floor * 1e6))  # fmt: skip
         rows.append(Row("first hit after load", size, "us/op", ours["first"] * 1e6,
@@ -174,39 +172,46 @@ def _plain_dict_floor(state: str, hits: list[list[list[str]]]) -> tuple[float, f
     return probe, answered
 
 
-def _time_partition(library: Library, state: str, size: int,
+def _time_partition(state: str, size: int,
                     hit_sets: tuple[list[list[list[str]]], list[list[list[str]]]],
                     settings: Settings, fit: list[tuple[int, float]],
-                    skip_miss: bool) -> dict[str, Any]:  # fmt: skip
-    """First hits right after loading; then, once every token was served once (a cache in
-    use), hits of random tokens; then misses."""
+                    skip_miss: bool) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
+    """Both libraries loaded with ``state``: first hits right after loading; then, once every
+    token was served once (a cache in use), hits of random tokens; then misses. The hit
+    batches of the two alternate, so a slower spell of the machine falls on both alike."""
     first_hits, hits = hit_sets
-    http = CannedIdentityProvider()
-    cache = library.new_cache(state)
-    app = library.new_app(cache, http)
-    _check_hit(app, [scope(0)])
+    https = {library.name: CannedIdentityProvider() for library in (OURS, MSAL)}
+    caches = {library.name: library.new_cache(state) for library in (OURS, MSAL)}
+    apps = {library.name: library.new_app(caches[library.name], https[library.name])
+            for library in (OURS, MSAL)}  # fmt: skip
+    ours, theirs = apps[OURS.name], apps[MSAL.name]
+    for app in (ours, theirs):
+        _check_hit(app, [scope(0)])
     with frozen_heap():
-        first = per_op(first_hits, app.acquire_token_for_client)
-    if library is OURS:  # MSAL keeps nothing from a hit: for it this would change nothing
-        for i in range(size):
-            app.acquire_token_for_client([scope(i)])
+        first = per_op_alternating(first_hits, ours.acquire_token_for_client,
+                                   theirs.acquire_token_for_client)  # fmt: skip
+    for i in range(size):  # MSAL keeps nothing from a hit: for it this would change nothing
+        ours.acquire_token_for_client([scope(i)])
     with frozen_heap():
-        hit = per_op(hits, app.acquire_token_for_client)
-        miss: float | None
-        if library is OURS:
-            miss = per_op(_miss_batches(settings.repeats, settings.miss_batch, "o"),
-                          app.acquire_token_for_client)  # fmt: skip
-            note = "measured"
-        elif skip_miss:
-            miss = _estimate(fit, size)
-            note = f"estimated (linear in N): one miss would take {miss or 0:.0f} s"
+        hit = per_op_alternating(hits, ours.acquire_token_for_client,
+                                 theirs.acquire_token_for_client)  # fmt: skip
+        our_miss = per_op(_miss_batches(settings.repeats, settings.miss_batch, "o"),
+                          ours.acquire_token_for_client)  # fmt: skip
+        their_miss: float | None
+        if skip_miss:
+            their_miss = _estimate(fit, size)
+            note = f"estimated (linear in N): one miss would take {their_miss or 0:.0f} s"
         else:
-            miss, note = _msal_miss(app, size, settings, fit)
-    assert http.posts > 0
-    assert library.entries(cache) >= size
-    del app, cache
+            their_miss, note = _msal_miss(theirs, size, settings, fit)
+    for library in (OURS, MSAL):
+        assert https[library.name].posts > 0
+        assert library.entries(caches[library.name]) >= size
+    del apps, caches, ours, theirs
     gc.collect()
-    return {"first": first, "hit": hit, "miss": miss, "miss_note": note}
+    return (
+        {"first": first[0], "hit": hit[0], "miss": our_miss, "miss_note": "measured"},
+        {"first": first[1], "hit": hit[1], "miss": their_miss, "miss_note": note},
+    )
 
 
 def many_tenants_rows(settings: Settings) -> list[Row]:

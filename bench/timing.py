@@ -23,6 +23,20 @@ def per_op(batches: Sequence[Sequence[Any]], call: Callable[[Any], object]) -> f
     return statistics.median(results)
 
 
+def per_op_alternating(batches: Sequence[Sequence[Any]], first: Callable[[Any], object],
+                       second: Callable[[Any], object]) -> tuple[float, float]:  # fmt: skip
+    """:func:`per_op` of two calls over the same batches, batch by batch in turn, so that
+    a slower spell of the machine weighs on both alike."""
+    results: tuple[list[float], list[float]] = ([], [])
+    for batch in batches:
+        for call, timings in ((first, results[0]), (second, results[1])):
+            start = time.perf_counter()
+            for item in batch:
+                call(item)
+            timings.append((time.perf_counter() - start) / len(batch))
+    return statistics.median(results[0]), statistics.median(results[1])
+
+
 def once(action: Callable[[], object]) -> float:
     start = time.perf_counter()
     action()
