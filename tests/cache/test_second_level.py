@@ -208,3 +208,48 @@ def test_the_filler_releases_its_lock_once_the_token_is_written() -> None:
     assert store.waited == [] and store.released == []
     cache.add_access_token(app_token(), NOW)
     assert len(store.released) == 1
+
+
+def _filled_store(count: int) -> CountingStore:
+    store = CountingStore()
+    writer = TokenCache(store=store)
+    for i in range(count):
+        writer.add_access_token(app_token(f"api://r{i}/.default", secret=f"s{i}"), NOW)
+    assert len(store.partitions[APP]) == count
+    return store
+
+
+def test_a_restart_answers_its_first_hit_without_building_the_indexes() -> None:
+    store = _filled_store(200)
+    cache = TokenCache(store=store)
+    found = cache.find_access_token(query("api://r7/.default"), NOW)
+    assert found is not None and found["secret"] == "s7"
+    assert cache._built_index is None  # filed in bulk: the indexes wait for a need
+    assert len(cache) == 200
+    # Every loaded entry is there for the look-ups that need the indexes, too.
+    assert cache.find_access_token(query("API://R150/.default"), NOW)["secret"] == "s150"  # type: ignore[index]
+    assert cache.remove_access_tokens(client_id="c", environments=[ENV]) == 200
+    assert store.loads == [APP]
+
+
+def test_a_small_load_into_a_cache_in_use_keeps_the_indexes() -> None:
+    store = _filled_store(3)
+    cache = TokenCache(store=store)
+    for i in range(100):  # another partition, already cached and indexed
+        cache.add_access_token(app_token(f"api://o{i}/.default", realm="other"), NOW)
+    index = cache._index
+    assert cache.find_access_token(query("api://r1/.default"), NOW)["secret"] == "s1"  # type: ignore[index]
+    assert cache._built_index is index
+    assert len(cache) == 103
+
+
+def test_a_bulk_load_never_replaces_what_the_cache_has_yet_to_write() -> None:
+    store = _filled_store(100)
+    cache = TokenCache(store=store)
+    store.failing = True  # the cache's own newer token cannot reach the store
+    cache.add_access_token(app_token("api://r5/.default", secret="newer"), NOW + 10)
+    store.failing = False
+    cache._second_level.forget_loaded()  # type: ignore[union-attr]
+    assert cache.merge_loaded(store.load(APP), APP) == 99
+    assert cache.find_access_token(query("api://r5/.default"), NOW + 10)["secret"] == "newer"  # type: ignore[index]
+    assert cache.find_access_token(query("api://r6/.default"), NOW + 10)["secret"] == "s6"  # type: ignore[index]

@@ -42,6 +42,7 @@ __all__ = [
     "dump_sections",
     "is_time_value",
     "is_usable",
+    "load_json",
     "parse_outline",
     "parse_sections",
 ]
@@ -213,11 +214,20 @@ def _fast_decode(state: str | bytes | bytearray) -> Any:
         return _MISSING
 
 
+def load_json(text: str | bytes | bytearray) -> Any:
+    """``text`` parsed as the cache parses JSON (msgspec, else :mod:`json` for what only it
+    reads); ``ValueError`` naming no value when it is not JSON."""
+    try:
+        loaded = _fast_decode(text)
+        return _json_loads(text) if loaded is _MISSING else loaded
+    except (ValueError, RecursionError):
+        raise ValueError("not valid JSON (truncated or garbage?)") from None
+
+
 def _load_json(state: str | bytes | bytearray) -> Any:
     try:
-        loaded = _fast_decode(state)
-        return _json_loads(state) if loaded is _MISSING else loaded
-    except (ValueError, RecursionError):
+        return load_json(state)
+    except ValueError:
         raise ValueError(
             "the token cache state is not valid JSON (truncated or garbage?)"
         ) from None

@@ -105,7 +105,7 @@ class SecondLevel:
             except Exception as failure:  # a store never fails an acquisition
                 self._failed("load", failure)
                 return False
-            merged = cache.merge_loaded(found)
+            merged = cache.merge_loaded(found, partition)
             self._loaded.add(partition)
         return merged > 0
 

@@ -333,19 +333,58 @@ class CacheStore:
                 for change in changes:
                     self._dirty.setdefault((change.section, change.key), partition)
 
-    def merge_loaded(self, loaded: Iterable[tuple[str, str, Entry]]) -> int:
-        """Add entries loaded from a store, except those the cache holds or has yet to
-        write (the cache's version is newer); they are not marked changed. Returns the count."""
+    def merge_loaded(
+        self, loaded: Iterable[tuple[str, str, Entry]], partition: PartitionKey | None = None
+    ) -> int:
+        """Add entries loaded from a store (all of ``partition``, when given), except those
+        the cache holds or has yet to write (the cache's version is newer); they are not
+        marked changed. Returns the count.
+
+        A load at least as large as what the cache holds (a restart) files the entries
+        without their indexes and leaves those to be rebuilt on first need, as
+        ``deserialize`` does: a restart answered by exact hits never builds them.
+        """
+        loaded = list(loaded)
         added = 0
         with self._lock:
             dirty, self._dirty = self._dirty, None
             try:
-                for section, key, entry in loaded:
-                    if self._get(section, key) is None and (section, key) not in (dirty or {}):
-                        self._put(section, key, entry)
-                        added += 1
+                if partition is not None and len(loaded) >= self._size() + self._BULK_LOAD_FLOOR:
+                    added = self._file_unindexed(loaded, dirty or {}, partition)
+                else:
+                    for section, key, entry in loaded:
+                        if self._get(section, key) is None and (section, key) not in (dirty or {}):
+                            self._put(section, key, entry)
+                            added += 1
             finally:
                 self._dirty = dirty
+        return added
+
+    def _size(self) -> int:
+        """How many entries the cache holds, undecoded ones included."""
+        return sum(len(entries) for entries in self._sections.values()) + len(self._undecoded)
+
+    _BULK_LOAD_FLOOR = 64
+    """Loads smaller than this (beyond what is cached) go through the indexes one by one."""
+
+    def _file_unindexed(
+        self,
+        loaded: list[tuple[str, str, Entry]],
+        dirty: dict[tuple[str, str], PartitionKey],
+        partition: PartitionKey,
+    ) -> int:
+        """:meth:`merge_loaded` of many entries: into the sections, the indexes dropped."""
+        added = 0
+        for section, key, entry in loaded:
+            if self._get(section, key) is None and (section, key) not in dirty:
+                entries = self._sections.get(section)
+                if entries is None:
+                    entries = self._sections[section] = {}
+                entries[key] = entry
+                added += 1
+        if added:
+            self._built_index = None  # rebuilt from every section on first need
+            self._changed_partitions.add(partition)
         return added
 
     # -- partitions -------------------------------------------------------------------------

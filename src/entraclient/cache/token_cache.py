@@ -120,17 +120,24 @@ class TokenCache(MsalTokenCacheMethods):
         removal of an expired token) happens under the lock.
         """
         probe = query if type(query) is AccessTokenProbe else query.probe()  # type: ignore[union-attr]
-        if not (probe.bucket[4] or probe.bucket[6]):
-            entry = self._sections.get(ACCESS_TOKEN, _NO_ENTRIES).get(probe.key)
-            if entry is None and self._undecoded:
-                entry = self._decode(probe.key)
-            if entry is not None and _is_plain_match(entry, probe.owner, now):
-                return entry
+        found = self._exact_hit(probe, now)
+        if found is not None:
+            return found
         with self._lock:
             found = self._find_under_lock(probe, now)
         if found is None and self._second_level is not None:
             return self._find_after_load(probe, now)
         return found
+
+    def _exact_hit(self, probe: AccessTokenProbe, now: float) -> ReadOnlyEntry | None:
+        """The entry under ``probe``'s exact key if it answers a bucket without key id or
+        assertion hash by itself (see :func:`_is_plain_match`); read without the lock."""
+        if probe.bucket[4] or probe.bucket[6]:
+            return None
+        entry = self._sections.get(ACCESS_TOKEN, _NO_ENTRIES).get(probe.key)
+        if entry is None and self._undecoded:
+            entry = self._decode(probe.key)
+        return entry if entry is not None and _is_plain_match(entry, probe.owner, now) else None
 
     def _find_after_load(self, probe: AccessTokenProbe, now: float) -> ReadOnlyEntry | None:
         """An L1 miss with a second level: load the probe's partition once, then look again."""
@@ -138,8 +145,10 @@ class TokenCache(MsalTokenCacheMethods):
 
         partition = partition_of_bucket(probe.bucket)
         if self._load_from_second_level(partition):
-            with self._lock:
-                found = self._find_under_lock(probe, now)
+            found = self._exact_hit(probe, now)  # a restart's first look-up needs no index
+            if found is None:
+                with self._lock:
+                    found = self._find_under_lock(probe, now)
             if found is not None:
                 return found
         assert self._second_level is not None
@@ -361,7 +370,7 @@ class TokenCache(MsalTokenCacheMethods):
 
     def __len__(self) -> int:
         with self._lock:
-            return sum(len(s) for s in self._sections.values()) + len(self._undecoded)
+            return self._size()
 
     def __iter__(self) -> Iterator[tuple[str, str, Entry]]:
         snapshot: Sections = self.snapshot()

@@ -18,7 +18,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from entraclient.cache.codec import check_entry
+from entraclient.cache.codec import check_entry, load_json
 from entraclient.cache.partitions import PartitionKey, partition_of
 from entraclient.cache.schema import Entry
 
@@ -111,7 +111,7 @@ class EntryEnvelope:
         else:
             plain = blob
         try:
-            document = json.loads(plain)
+            document = load_json(plain)
         except (ValueError, UnicodeDecodeError):
             raise CorruptEntryError("a stored entry is not valid JSON (truncated?)") from None
         if not isinstance(document, dict):
