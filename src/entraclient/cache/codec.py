@@ -280,8 +280,6 @@ def parse_outline(state: str | bytes | bytearray | None) -> tuple[Sections, dict
         )
     except fast.module.DecodeError:
         return parse_sections(state), {}
-    if type(outline) is not dict:  # pragma: no cover - the decoder's type says so
-        raise ValueError("the token cache state must be a JSON object of sections")
     sections: Sections = {}
     undecoded: dict[str, Raw] = {}
     for name, entries in outline.items():
@@ -316,8 +314,9 @@ def decode_entry(text: Raw) -> Any:
 
 def _raw_as_value(value: object) -> Any:
     """For :func:`json.dumps`: an undecoded entry (msgspec's ``Raw``) as its value."""
-    if type(value).__name__ == "Raw":
-        return decode_entry(value)  # type: ignore[arg-type]
+    fast = _msgspec()
+    if fast is not None and isinstance(value, fast.module.Raw):
+        return decode_entry(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 

@@ -6,7 +6,8 @@ Invariants:
   included). Entries are never changed in place: a change stores a new dict under the key.
   So a reader holding an entry never sees it torn, and a snapshot is a shallow copy.
 * Every change goes through :meth:`_put` or :meth:`_pop`, which keep :class:`CacheIndex` and
-  the set of changed partitions in step with ``_sections``.
+  the set of changed partitions in step with ``_sections``; a large load from a store
+  (:meth:`_file_unindexed`) drops the indexes instead, to be rebuilt on first need.
 * The indexes of loaded content are built on first need (:attr:`_index`), not when it is
   loaded: an exact-key hit needs none of them, so a cache that is loaded and then only hit
   never pays for them. Building them also shares the strings that repeat across entries.

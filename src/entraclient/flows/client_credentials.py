@@ -131,6 +131,7 @@ class AppTokenLookup:
                     and scope not in RESERVED_SCOPES  # are_plain_scopes, for one scope
                     and " " not in scope
                     and scope.isprintable()
+                    and scope != ""
                 ):
                     if logger.isEnabledFor(logging.DEBUG):
                         logger.debug("app token for %s: cache hit", scopes)
