@@ -200,3 +200,14 @@ def test_text_only_the_standard_parser_reads_still_loads() -> None:
         "x_Other": {"k": "NaN"},
         "AccessToken": {},
     }
+
+
+def test_enumerating_copes_with_another_sdks_entries_that_are_no_object() -> None:
+    cache = SerializableTokenCache()
+    cache.deserialize(json.dumps({"x_Other": {"k": [1, "two"], "n": 7}, "AccessToken": {}}))
+    listed: list[Any] = list(cache)  # another SDK's section: any JSON value, not only objects
+    assert ("x_Other", "k", [1, "two"]) in listed and ("x_Other", "n", 7) in listed
+    copies: list[Any] = cache.entries("x_Other")
+    assert copies == [[1, "two"], 7]
+    copies[0].append("changed")  # a copy: the cache's own entry stays as it came
+    assert json.loads(cache.serialize())["x_Other"] == {"k": [1, "two"], "n": 7}
