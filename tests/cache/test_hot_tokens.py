@@ -62,6 +62,19 @@ def make_app(
     return ClockedApp(client_id, clock=clock, **arguments)
 
 
+def hit_twice(
+    emu: Emulator, daemon: Daemon, clock: FakeClock
+) -> tuple[SerializableTokenCache, ClockedApp, list[str], dict[str, Any]]:
+    """A new cache and app, its API's token acquired (the first answer) and then hit once,
+    which leaves the record."""
+    cache = SerializableTokenCache()
+    app = make_app(emu, daemon, cache, clock)
+    scope = [daemon.api.default_scope]
+    first = app.acquire_token_for_client(scope)
+    app.acquire_token_for_client(scope)
+    return cache, app, scope, first
+
+
 def loaded(state: str) -> SerializableTokenCache:
     cache = SerializableTokenCache()
     cache.deserialize(state)
@@ -229,11 +242,7 @@ def test_entries_other_sdks_wrote_get_the_same_answer_hot_and_full(
 def test_after_remove_tokens_for_client_the_next_call_goes_to_the_identity_provider(
     entra_emulator: Emulator, daemon: Daemon, clock: FakeClock
 ) -> None:
-    cache = SerializableTokenCache()
-    app = make_app(entra_emulator, daemon, cache, clock)
-    scope = [daemon.api.default_scope]
-    first = app.acquire_token_for_client(scope)
-    app.acquire_token_for_client(scope)
+    cache, app, scope, first = hit_twice(entra_emulator, daemon, clock)
     assert len(cache.hot_tokens) == 1
     app.remove_tokens_for_client()
     assert cache.hot_tokens == {}
@@ -273,11 +282,7 @@ def test_deserialize_drops_every_record_and_the_new_state_is_served(
 def test_a_refused_state_keeps_the_content_and_its_records(
     entra_emulator: Emulator, daemon: Daemon, clock: FakeClock
 ) -> None:
-    cache = SerializableTokenCache()
-    app = make_app(entra_emulator, daemon, cache, clock)
-    scope = [daemon.api.default_scope]
-    first = app.acquire_token_for_client(scope)
-    app.acquire_token_for_client(scope)
+    cache, app, scope, first = hit_twice(entra_emulator, daemon, clock)
     before = dict(cache.hot_tokens)
     with pytest.raises(ValueError):
         cache.deserialize('{"AccessToken": {"k": "not an object"}}')
@@ -289,11 +294,7 @@ def test_a_refused_state_keeps_the_content_and_its_records(
 def test_a_new_token_stored_under_the_key_is_what_the_next_hit_serves(
     entra_emulator: Emulator, daemon: Daemon, clock: FakeClock
 ) -> None:
-    cache = SerializableTokenCache()
-    app = make_app(entra_emulator, daemon, cache, clock)
-    scope = [daemon.api.default_scope]
-    first = app.acquire_token_for_client(scope)
-    app.acquire_token_for_client(scope)
+    cache, app, scope, first = hit_twice(entra_emulator, daemon, clock)
     assert len(cache.hot_tokens) == 1
     challenge = '{"access_token": {"nbf": {"essential": true, "value": "1700000000"}}}'
     fresh = app.acquire_token_for_client(scope, claims_challenge=challenge)
@@ -381,11 +382,7 @@ def test_a_token_past_refresh_on_is_refreshed_not_answered_from_its_record(
     entra_emulator: Emulator, daemon: Daemon, clock: FakeClock
 ) -> None:
     entra_emulator.set_refresh_in(daemon.app, 1800)
-    cache = SerializableTokenCache()
-    app = make_app(entra_emulator, daemon, cache, clock)
-    scope = [daemon.api.default_scope]
-    first = app.acquire_token_for_client(scope)
-    app.acquire_token_for_client(scope)
+    cache, app, scope, first = hit_twice(entra_emulator, daemon, clock)
     _, record = only_record(cache)
     assert record.refresh_on is not None and record.refresh_on == first["refresh_on"]
     clock.now = float(record.refresh_on)  # not yet past it: still a hit
@@ -400,11 +397,7 @@ def test_a_token_past_refresh_on_is_refreshed_not_answered_from_its_record(
 def test_a_token_within_the_expiry_margin_is_not_answered_from_its_record(
     entra_emulator: Emulator, daemon: Daemon, clock: FakeClock
 ) -> None:
-    cache = SerializableTokenCache()
-    app = make_app(entra_emulator, daemon, cache, clock)
-    scope = [daemon.api.default_scope]
-    first = app.acquire_token_for_client(scope)
-    app.acquire_token_for_client(scope)
+    cache, app, scope, first = hit_twice(entra_emulator, daemon, clock)
     _, record = only_record(cache)
     clock.now = float(record.expires_on - MARGIN)  # exactly the margin left: still handed out
     at_margin = app.acquire_token_for_client(scope)
@@ -599,11 +592,7 @@ def test_a_hot_hit_needs_no_lock(
     clock: FakeClock,
     held_lock: Callable[[SerializableTokenCache], None],
 ) -> None:
-    cache = SerializableTokenCache()
-    app = make_app(entra_emulator, daemon, cache, clock)
-    scope = [daemon.api.default_scope]
-    first = app.acquire_token_for_client(scope)
-    app.acquire_token_for_client(scope)
+    cache, app, scope, first = hit_twice(entra_emulator, daemon, clock)
     assert len(cache.hot_tokens) == 1
     held_lock(cache)  # a writer holds the lock
     for _ in range(3):

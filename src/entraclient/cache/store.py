@@ -345,21 +345,23 @@ class CacheStore:
         without their indexes and leaves those to be rebuilt on first need, as
         ``deserialize`` does: a restart answered by exact hits never builds them.
         """
-        loaded = list(loaded)
-        added = 0
         with self._lock:
-            dirty, self._dirty = self._dirty, None
-            try:
-                if partition is not None and len(loaded) >= self._size() + self._BULK_LOAD_FLOOR:
-                    added = self._file_unindexed(loaded, dirty or {}, partition)
-                else:
-                    for section, key, entry in loaded:
-                        if self._get(section, key) is None and (section, key) not in (dirty or {}):
-                            self._put(section, key, entry)
-                            added += 1
-            finally:
-                self._dirty = dirty
-        return added
+            dirty = self._dirty or {}
+            new = [
+                (section, key, entry)
+                for section, key, entry in loaded
+                if self._get(section, key) is None and (section, key) not in dirty
+            ]
+            if partition is not None and len(new) >= self._size() + self._BULK_LOAD_FLOOR:
+                self._file_unindexed(new, partition)
+            else:
+                held, self._dirty = self._dirty, None  # loaded entries are not changes to write
+                try:
+                    for section, key, entry in new:
+                        self._put(section, key, entry)
+                finally:
+                    self._dirty = held
+        return len(new)
 
     def _size(self) -> int:
         """How many entries the cache holds, undecoded ones included."""
@@ -368,25 +370,12 @@ class CacheStore:
     _BULK_LOAD_FLOOR = 64
     """Loads smaller than this (beyond what is cached) go through the indexes one by one."""
 
-    def _file_unindexed(
-        self,
-        loaded: list[tuple[str, str, Entry]],
-        dirty: dict[tuple[str, str], PartitionKey],
-        partition: PartitionKey,
-    ) -> int:
-        """:meth:`merge_loaded` of many entries: into the sections, the indexes dropped."""
-        added = 0
-        for section, key, entry in loaded:
-            if self._get(section, key) is None and (section, key) not in dirty:
-                entries = self._sections.get(section)
-                if entries is None:
-                    entries = self._sections[section] = {}
-                entries[key] = entry
-                added += 1
-        if added:
-            self._built_index = None  # rebuilt from every section on first need
-            self._changed_partitions.add(partition)
-        return added
+    def _file_unindexed(self, new: list[tuple[str, str, Entry]], partition: PartitionKey) -> None:
+        """:meth:`merge_loaded` of many new entries: into the sections, the indexes dropped."""
+        for section, key, entry in new:
+            self._sections.setdefault(section, {})[key] = entry
+        self._built_index = None  # rebuilt from every section on first need
+        self._changed_partitions.add(partition)
 
     # -- partitions -------------------------------------------------------------------------
 
